@@ -1,0 +1,34 @@
+"""The audit trail (R-TR-16, R-AUTH-6): append-only, never a whole ID number."""
+from django.db import models
+from django.utils import timezone
+
+
+class AuditEvent(models.Model):
+    class Result(models.TextChoices):
+        OK = "ok", "成功"
+        DENIED = "denied", "无权限"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey("members.Person", on_delete=models.PROTECT, null=True, related_name="+")
+    acting_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, null=True, related_name="+")
+    action = models.CharField(max_length=60)
+    target_type = models.CharField(max_length=40, blank=True)
+    target_id = models.CharField(max_length=40, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    result = models.CharField(max_length=10, choices=Result.choices, default=Result.OK)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("audit events are never edited")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("audit events are never deleted")

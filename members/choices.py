@@ -1,0 +1,18 @@
+"""Fixed lists used by people's records."""
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# The standard titles of league cadres (团内职务).
+CADRE_TITLES = ["书记", "副书记", "常委", "委员", "组织委员", "宣传委员", "文体委员", "学习委员", "生活委员", "青年委员"]
+CADRE_TITLE_CHOICES = [(t, t) for t in CADRE_TITLES]
+
+
+class Gender(models.TextChoices):
+    MALE = "male", _("男")
+    FEMALE = "female", _("女")
+
+
+class Verification(models.TextChoices):
+    PENDING = "pending", _("未认证")
+    VERIFIED = "verified", _("已认证")
+    FAILED = "failed", _("认证不通过")

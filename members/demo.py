@@ -1,0 +1,144 @@
+"""The demo data set of `seed_demo`: a realistic tree, about 200 people, an admin at every level.
+Everything goes through the services (actor=None: the system), so the demo obeys every rule."""
+import datetime as dt
+import random
+
+from orgs.models import Organization, OrgType
+from orgs.naming import normalize_full_name
+from orgs.services import create_org
+
+from .idnumber import check_char
+from .models import CadrePost, Person
+from .services import enter_cadre, enter_member
+
+DEMO_PASSWORD = "Tuanji-Demo-2026"
+L, C, W, G, B = OrgType.LEADING, OrgType.COMMITTEE, OrgType.WORKING_COMMITTEE, OrgType.GENERAL_BRANCH, OrgType.BRANCH
+
+# (full name, type, region, children); branches get members.
+TREE = ("共青团中央", L, "11", [
+    ("共青团北京市委员会", L, "", [
+        ("共青团北京市海淀区委员会", L, "", [
+            ("北京示范大学团委", C, "", [
+                ("北京示范大学信息学院团总支", G, "", [
+                    ("北京示范大学信息学院2022级1班团支部", B, "", []),
+                    ("北京示范大学信息学院2022级2班团支部", B, "", []),
+                    ("北京示范大学信息学院2023级1班团支部", B, "", []),
+                ]),
+                ("北京示范大学机械学院团总支", G, "", [
+                    ("北京示范大学机械学院2022级1班团支部", B, "", []),
+                    ("北京示范大学机械学院研究生团支部", B, "", []),
+                ]),
+            ]),
+            ("北京示范科技有限公司团委", C, "", [
+                ("北京示范科技有限公司研发部团支部", B, "", []),
+                ("北京示范科技有限公司市场部团支部", B, "", []),
+            ]),
+            ("共青团北京市海淀区学院路街道工作委员会", W, "", [
+                ("学院路街道流动团员团支部", B, "", []),
+                ("学院路街道（北区）社区团支部", B, "", []),
+            ]),
+        ]),
+    ]),
+    ("共青团新疆维吾尔自治区委员会", L, "65", [
+        ("共青团乌鲁木齐市委员会", L, "", [
+            ("共青团乌鲁木齐市天山区委员会", L, "", [
+                ("乌鲁木齐示范中学团委", C, "", [
+                    ("乌鲁木齐示范中学高一（1）班团支部", B, "", []),
+                    ("乌鲁木齐示范中学高二（1）班团支部", B, "", []),
+                ]),
+                ("共青团天山区示范镇委员会", C, "", [
+                    ("天山区示范镇示范村团支部", B, "", []),
+                ]),
+            ]),
+        ]),
+    ]),
+])
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英",
+         "霞", "平", "刚", "桂英", "小红", "晓东", "思远", "雨桐", "子涵", "浩然", "欣怡", "梓萱", "宇航", "佳怡"]
+AREA = {"11": "110108", "65": "650102"}
+
+
+def make_id(rng: random.Random, born: dt.date, region: str, serial: int) -> str:
+    body = f"{AREA.get(region, '110108')}{born:%Y%m%d}{serial % 1000:03d}"
+    return body + check_char(body)
+
+
+class Seeder:
+    def __init__(self, out=print):
+        self.rng = random.Random(2026)
+        self.out = out
+        self.serial = 100
+        self.logins: list[tuple[str, str, str, str]] = []  # role, org, id number, password
+        self.dev_serial = {}
+        self.password_hash = None
+
+    def org(self, full_name, org_type, region, parent):
+        found = Organization.objects.filter(name_key=normalize_full_name(full_name), is_active=True).first()
+        return found or create_org(actor=None, full_name=full_name, org_type=org_type, parent=parent,
+                                   region_code=region)
+
+    def person_id(self, born, region):
+        self.serial += 1
+        return make_id(self.rng, born, region, self.serial)
+
+    def name(self):
+        return self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
+
+    def admin(self, org, title="书记"):
+        id_number = self.person_id(dt.date(1990 + self.rng.randrange(8), 1 + self.rng.randrange(12), 1 + self.rng.randrange(28)),
+                                   org.region_code)
+        existing = CadrePost.objects.filter(org=org, is_admin=True, ended_at__isnull=True).select_related("person").first()
+        if existing:
+            person = existing.person
+        else:
+            person = enter_cadre(actor=None, org=org, id_number=id_number, name=self.name(), title=title, is_admin=True)
+            # One hash for every demo admin: the real hasher costs ~0.4 s a call here.
+            if self.password_hash is None:
+                person.set_password(DEMO_PASSWORD)
+                self.password_hash = person.password
+            Person.objects.filter(pk=person.pk).update(password=self.password_hash, password_set=True)
+        self.logins.append((f"{org.get_org_type_display()}管理员", org.full_name, person.id_number, DEMO_PASSWORD))
+        return person
+
+    def members(self, branch, count):
+        have = branch.memberships.filter(ended_at__isnull=True).count()
+        first_login = branch.memberships.filter(ended_at__isnull=True, person__password_set=False).order_by("pk").first()
+        first_login = first_login.person if first_login else None
+        for _ in range(max(count - have, 0)):
+            born = dt.date(2000 + self.rng.randrange(8), 1 + self.rng.randrange(12), 1 + self.rng.randrange(28))
+            joined = dt.date(born.year + 14 + self.rng.randrange(2), 5, 4)
+            if joined > dt.date.today():
+                joined = dt.date(dt.date.today().year - 1, 5, 4)
+            number = ""
+            needs = joined >= (dt.date(2016, 1, 1) if branch.region_code == "65" else dt.date(2017, 1, 1))
+            if needs:
+                self.dev_serial[joined.year] = self.dev_serial.get(joined.year, 0) + 1
+                number = f"{joined.year}{branch.region_code}{self.dev_serial[joined.year]:06d}"
+            person = enter_member(actor=None, branch=branch, id_number=self.person_id(born, branch.region_code),
+                                  name=self.name(), joined_on=joined, development_number=number,
+                                  phone=f"138{self.rng.randrange(10**8):08d}")
+            first_login = first_login or person
+        if first_login:
+            self.logins.append(("团员（首次登录）", branch.full_name, first_login.id_number, first_login.id_number[-8:]))
+
+    def build(self, node=TREE, parent=None):
+        full_name, org_type, region, kids = node
+        org = self.org(full_name, org_type, region, parent)
+        self.admin(org)
+        if org_type == B:
+            self.members(org, 15 if "（北区）" not in full_name else 2)  # one small branch for R-ORG-7
+        for kid in kids:
+            self.build(kid, org)
+        return org
+
+    def run(self):
+        root = self.build()
+        # A person with posts in two organizations, to show the switcher (R-ACC-3).
+        uni = Organization.objects.get(name_key=normalize_full_name("北京示范大学团委"))
+        firm = Organization.objects.get(name_key=normalize_full_name("北京示范科技有限公司团委"))
+        two = Person.objects.filter(posts__org=uni, posts__is_admin=True).first()
+        if two and not two.posts.filter(org=firm, ended_at__isnull=True).exists():
+            enter_cadre(actor=None, org=firm, id_number=two.id_number, name=two.name, title="副书记", is_admin=True)
+        return root

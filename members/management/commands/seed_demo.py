@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from members.demo import Seeder
+
+
+class Command(BaseCommand):
+    help = "Load the demo tree, people and accounts (idempotent) and print the demo logins."
+
+    def handle(self, *args, **options):
+        seeder = Seeder()
+        with transaction.atomic():
+            seeder.run()
+        self.stdout.write(self.style.SUCCESS("演示数据已就绪。登录（身份证号 / 密码）："))
+        seen = set()
+        for role, org, id_number, password in seeder.logins:
+            if (id_number, org) in seen:
+                continue
+            seen.add((id_number, org))
+            self.stdout.write(f"  {role:<12} {id_number}  {password:<18} {org}")

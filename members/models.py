@@ -1,0 +1,165 @@
+"""People (R-ENT), their branch membership and cadre posts (R-ORG-2/3, R-ENT-7), reset codes (R-ACC-2)."""
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_lazy as _
+
+from .choices import CADRE_TITLE_CHOICES, Gender, Verification
+from .idnumber import mask_id_number
+
+
+class PersonManager(BaseUserManager):
+    def create_user(self, id_number, name="", password=None, **extra):
+        person = self.model(id_number=id_number, name=name, **extra)
+        if password:
+            person.set_password(password)
+        person.save(using=self._db)
+        return person
+
+    def create_superuser(self, id_number, name="管理员", password=None, **extra):
+        return self.create_user(id_number, name, password, is_staff=True, is_superuser=True, **extra)
+
+
+class Person(AbstractBaseUser, PermissionsMixin):
+    id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
+    name = models.CharField(_("姓名"), max_length=50)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    gender = models.CharField(_("性别"), max_length=6, choices=Gender.choices, blank=True)
+    joined_on = models.DateField(_("入团时间"), null=True, blank=True)
+    # NULL, not "", when absent: the unique constraint then only binds real numbers (R-ENT-4).
+    development_number = models.CharField(_("发展团员编号"), max_length=12, null=True, blank=True, unique=True)
+    phone = models.CharField(_("手机号码"), max_length=11, blank=True)
+    email = models.EmailField(_("电子邮箱"), blank=True)
+    verification_status = models.CharField(_("认证状态"), max_length=10, choices=Verification.choices,
+                                           default=Verification.PENDING)
+    verification_reason = models.CharField(_("认证不通过原因"), max_length=200, blank=True)
+    override_reason = models.TextField(_("团中央统一录入说明"), blank=True)  # R-ENT-3
+    # R-ACC-1: until a person sets a password, the last 8 characters of the ID number are it.
+    password_set = models.BooleanField(default=False)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = PersonManager()
+
+    USERNAME_FIELD = "id_number"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+        indexes = [models.Index(fields=["name"], name="person_name")]
+
+    def __str__(self):
+        return f"{self.name}（{self.masked_id_number}）"
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def must_change_password(self) -> bool:
+        return not self.password_set
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_set = raw_password is not None
+
+    def check_password(self, raw_password):
+        # R-ACC-1 without a per-person hash: bulk entry would otherwise cost ~0.2 s a person.
+        if not self.password_set:
+            return bool(raw_password) and constant_time_compare(raw_password, self.id_number[-8:])
+        return super().check_password(raw_password)
+
+    def has_usable_password(self):
+        return self.password_set and super().has_usable_password()
+
+
+class Membership(models.Model):
+    """A person's organizational relationship (组织关系) in a branch; ended rows are the history (R-TR-12)."""
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    branch = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="memberships")
+    org_path = models.CharField(max_length=255)  # copy of branch.path: subtree counts need no join
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=50, blank=True)
+
+    class Meta:
+        constraints = [
+            # R-ENT-7 / R-ORG-2: one current branch per person, whatever the code does.
+            models.UniqueConstraint(fields=["person"], condition=Q(ended_at__isnull=True),
+                                    name="membership_one_current_branch"),
+        ]
+        indexes = [
+            models.Index(fields=["org_path"], name="membership_path", opclasses=["varchar_pattern_ops"],
+                         condition=Q(ended_at__isnull=True)),
+            models.Index(fields=["branch", "ended_at"], name="membership_branch"),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id} @ {self.branch_id}"
+
+
+class CadrePost(models.Model):
+    """A post (团干部) in any organization (R-ORG-3); admins (管理员) are posts marked so (R-ORG-8)."""
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="posts")
+    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="posts")
+    org_path = models.CharField(max_length=255)
+    title = models.CharField(_("职务"), max_length=20, choices=CADRE_TITLE_CHOICES)
+    is_admin = models.BooleanField(_("管理员"), default=False)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "org"], condition=Q(ended_at__isnull=True),
+                                    name="post_one_current_per_org"),
+        ]
+        indexes = [
+            models.Index(fields=["org_path"], name="post_path", opclasses=["varchar_pattern_ops"],
+                         condition=Q(ended_at__isnull=True)),
+            models.Index(fields=["person", "ended_at"], name="post_person"),
+        ]
+
+    def __str__(self):
+        return f"{self.org_id} {self.title}"
+
+
+class ResetCode(models.Model):
+    """R-ACC-2: single use, 24 hours, stored hashed, one live code per person."""
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="reset_codes")
+    code_hash = models.CharField(max_length=128)
+    issued_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)  # used, replaced by a newer code, or guessed at
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=Q(closed_at__isnull=True),
+                                    name="reset_code_one_live"),
+        ]
+
+    def __str__(self):
+        return f"reset code of {self.person_id}"
+
+
+class NumberSegment(models.Model):
+    """R-ENT-4a: a range of development numbers of one year, allocated to an organization's subtree."""
+    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="segments")
+    org_path = models.CharField(max_length=255)
+    year = models.PositiveSmallIntegerField(_("年份"))
+    first = models.CharField(_("起始编号"), max_length=12)
+    last = models.CharField(_("结束编号"), max_length=12)
+    allocated_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(first__lte=models.F("last")), name="segment_ordered")]
+        indexes = [models.Index(fields=["year", "first"], name="segment_year")]
+
+    def __str__(self):
+        return f"{self.first}–{self.last}"

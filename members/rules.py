@@ -1,0 +1,152 @@
+"""The entry rules (R-ENT), in one place: single entry, import and editing all call these.
+
+Each check raises a ValidationError keyed by the field it concerns, with the code of RULES.md.
+`Errors` gathers them so a form (or a spreadsheet row) shows every problem at once.
+"""
+import datetime as dt
+import re
+import unicodedata
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from orgs.regions import XINJIANG
+
+from .idnumber import birth_date_of, is_valid_id_number, normalize_id_number
+
+AGE_RULE_CHANGED = dt.date(2017, 1, 1)           # R-ENT-2
+DEV_NUMBER_FROM = dt.date(2017, 1, 1)            # R-ENT-4
+DEV_NUMBER_FROM_XINJIANG = dt.date(2016, 1, 1)   # R-ENT-4, Xinjiang
+_PHONE = re.compile(r"^1[3-9]\d{9}$")
+
+
+class Errors:
+    """Collects field errors; `raise_if_any` raises them as one ValidationError with an error_dict."""
+
+    def __init__(self):
+        self.by_field: dict[str, list[ValidationError]] = {}
+
+    def add(self, field: str, message: str, code: str) -> None:
+        self.by_field.setdefault(field, []).append(ValidationError(message, code=code))
+
+    def absorb(self, exc: ValidationError) -> None:
+        if hasattr(exc, "error_dict"):
+            for field, errs in exc.error_dict.items():
+                self.by_field.setdefault(field, []).extend(errs)
+        else:
+            self.by_field.setdefault("__all__", []).extend(exc.error_list)
+
+    def __bool__(self):
+        return bool(self.by_field)
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationError(self.by_field)
+
+
+def full_years(born: dt.date, on: dt.date) -> int:
+    """Completed years. Someone born on 29 February completes a year on 1 March in common years (R-ENT-2)."""
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def clean_id_number(raw, errors: Errors) -> str:
+    id_number = normalize_id_number(raw)
+    if not is_valid_id_number(id_number):  # R-ENT-1
+        errors.add("id_number", _("身份证号不正确：应为18位，出生日期有效，最后一位校验码正确（X 可大小写）。"),
+                   "id_number_invalid")
+    return id_number
+
+
+def clean_name(raw, errors: Errors) -> str:
+    name = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(raw or "")))
+    if not name:
+        errors.add("name", _("请填写姓名。"), "required")
+    elif len(name) > 50:
+        errors.add("name", _("姓名过长。"), "name_invalid")
+    return name
+
+
+def check_id_unregistered(id_number: str, errors: Errors, *, exclude_pk=None) -> None:
+    from .models import Person
+
+    taken = Person.objects.filter(id_number=id_number)
+    if exclude_pk:
+        taken = taken.exclude(pk=exclude_pk)
+    if id_number and taken.exists():  # R-ENT-6
+        errors.add("id_number", _("该身份证号已经登记。此人可用身份证号后8位登录，查看当前所在组织；"
+                                  "如需转到本组织，请办理组织关系转接（转入）。"), "id_registered")
+
+
+def check_join_age(id_number: str, joined_on: dt.date | None, region_code: str, errors: Errors) -> None:
+    """R-ENT-2: 13 full years from 2017-01-01 (and always in Xinjiang), 12 before."""
+    if joined_on is None:
+        errors.add("joined_on", _("请填写入团时间。"), "required")
+        return
+    born = birth_date_of(id_number) if is_valid_id_number(id_number) else None
+    if born is None:
+        return
+    if joined_on < born or joined_on > dt.date.today():
+        errors.add("joined_on", _("入团时间不正确。"), "joined_on_invalid")
+        return
+    minimum = 13 if (region_code == XINJIANG or joined_on >= AGE_RULE_CHANGED) else 12
+    if full_years(born, joined_on) < minimum:
+        errors.add("joined_on", _("入团时未满%(age)d周岁（%(rule)s）。") % {
+            "age": minimum,
+            "rule": _("新疆地区一律满13周岁") if region_code == XINJIANG and joined_on < AGE_RULE_CHANGED
+            else (_("2017年1月1日起入团须满13周岁") if minimum == 13 else _("2017年以前入团须满12周岁")),
+        }, "join_age")
+
+
+def normalize_dev_number(raw) -> str:
+    return re.sub(r"^\s+|\s+$", "", unicodedata.normalize("NFKC", str(raw or "")))
+
+
+def dev_number_required(joined_on: dt.date | None, region_code: str) -> bool:
+    if joined_on is None:
+        return False
+    start = DEV_NUMBER_FROM_XINJIANG if region_code == XINJIANG else DEV_NUMBER_FROM
+    return joined_on >= start
+
+
+def check_dev_number(number: str, *, joined_on, branch, errors: Errors, exclude_pk=None,
+                     viewer=None) -> None:
+    """R-ENT-4: required from 2017 (Xinjiang 2016), 12 digits, the joining year first, inside the
+    allocated segments if any, held by no one else."""
+    from .models import Person
+    from .segments import segment_problem
+
+    field = "development_number"
+    if not number:
+        if dev_number_required(joined_on, branch.region_code):
+            errors.add(field, _("%(year)s年及以后入团的须填写发展团员编号。") % {
+                "year": 2016 if branch.region_code == XINJIANG else 2017}, "dev_number_required")
+        return
+    if not re.fullmatch(r"\d{12}", number):
+        errors.add(field, _("发展团员编号应为12位数字（不含空格、字母）。"), "dev_number_format")
+        return
+    if joined_on is not None and number[:4] != f"{joined_on.year:04d}":
+        errors.add(field, _("发展团员编号前4位应为入团年份 %(year)d。") % {"year": joined_on.year},
+                   "dev_number_year")
+        return
+    problem = segment_problem(number, branch=branch)
+    if problem:
+        errors.add(field, problem, "dev_number_segment")
+        return
+    holder = Person.objects.filter(development_number=number)
+    if exclude_pk:
+        holder = holder.exclude(pk=exclude_pk)
+    if holder.exists():
+        errors.add(field, _("该发展团员编号已被他人使用，请联系上级组织查找编号持有人。"), "dev_number_taken")
+
+
+def clean_phone(raw, errors: Errors, *, required: bool = False) -> str:
+    phone = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", str(raw or "")))
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not phone:
+        if required:
+            errors.add("phone", _("请填写手机号码。"), "required")
+        return ""
+    if not _PHONE.match(phone):
+        errors.add("phone", _("手机号码应为11位、以1开头的数字。"), "phone_invalid")
+    return phone

@@ -1,0 +1,6 @@
+"""Writes about people. The contract's names (CONTRACT.md "members") are imported from here."""
+from .accounts import issue_reset_code, reset_password
+from .entry import enter_cadre, enter_member
+from .segments import allocate_segment
+
+__all__ = ["enter_member", "enter_cadre", "issue_reset_code", "reset_password", "allocate_segment"]

@@ -1,0 +1,156 @@
+"""Entering people: members into branches, cadres into any organization (R-ENT, R-ORG-2/3)."""
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from audit.services import record, refusals_audited
+from orgs.models import Organization, OrgType
+from orgs.permissions import admin_org_ids, ensure_may_change_in
+from orgs.selectors import root
+
+from ..choices import CADRE_TITLES
+from ..idnumber import birth_date_of, gender_of
+from ..models import CadrePost, Membership, Person
+from ..rules import (
+    Errors,
+    check_dev_number,
+    check_id_unregistered,
+    check_join_age,
+    clean_id_number,
+    clean_name,
+    clean_phone,
+    normalize_dev_number,
+)
+
+PROFILE_FIELDS = {"phone", "email"}
+
+
+def _profile(profile: dict, errors: Errors) -> dict:
+    unknown = set(profile) - PROFILE_FIELDS - {"joined_on", "development_number"}
+    if unknown:
+        raise TypeError(f"unknown profile fields: {sorted(unknown)}")
+    out = {}
+    if "phone" in profile:
+        out["phone"] = clean_phone(profile["phone"], errors)
+    if "email" in profile:
+        out["email"] = (profile["email"] or "").strip()
+    return out
+
+
+def _ensure_may_override(actor) -> None:
+    # R-ENT-3: only the central organ (the tree's root) enters people refused by the age rule.
+    if actor is None:
+        return
+    top = root()
+    if top is None or top.pk not in admin_org_ids(actor):
+        raise PermissionDenied(_("只有团中央管理员可以统一录入不符合入团年龄规定的人员。"))
+
+
+def validate_member(*, branch: Organization, id_number, name, joined_on: dt.date | None,
+                    development_number="", override_reason="", exclude_pk=None) -> tuple[dict, Errors]:
+    """Every R-ENT check for one member; returns the cleaned values and the errors found."""
+    errors = Errors()
+    if branch.org_type != OrgType.BRANCH:  # R-ORG-2
+        errors.add("branch", _("团员的组织关系只能在团支部。"), "org_type_not_allowed")
+    id_number = clean_id_number(id_number, errors)
+    name = clean_name(name, errors)
+    check_id_unregistered(id_number, errors, exclude_pk=exclude_pk)
+    if override_reason:
+        if joined_on is None:
+            errors.add("joined_on", _("请填写入团时间。"), "required")
+    else:
+        check_join_age(id_number, joined_on, branch.region_code, errors)
+    number = normalize_dev_number(development_number)
+    check_dev_number(number, joined_on=joined_on, branch=branch, errors=errors, exclude_pk=exclude_pk)
+    return {"id_number": id_number, "name": name, "joined_on": joined_on,
+            "development_number": number or None}, errors
+
+
+def _integrity_to_validation(exc: IntegrityError) -> ValidationError:
+    text = str(exc)
+    if "development_number" in text:
+        return ValidationError({"development_number": ValidationError(
+            _("该发展团员编号已被他人使用，请联系上级组织查找编号持有人。"), code="dev_number_taken")})
+    if "membership_one_current_branch" in text or "membership" in text:
+        return ValidationError({"id_number": ValidationError(_("此人已在其他团支部，请办理组织关系转接。"),
+                                                             code="id_registered")})
+    return ValidationError({"id_number": ValidationError(_("该身份证号已经登记。"), code="id_registered")})
+
+
+def _new_person(values: dict, extra: dict) -> Person:
+    id_number = values["id_number"]
+    return Person.objects.create(
+        id_number=id_number, name=values["name"], birth_date=birth_date_of(id_number), gender=gender_of(id_number),
+        joined_on=values.get("joined_on"), development_number=values.get("development_number"), **extra,
+    )
+
+
+@refusals_audited("member.enter")
+def enter_member(*, actor, branch: Organization, id_number, name, joined_on, development_number="",
+                 override_reason: str = "", **profile) -> Person:
+    ensure_may_change_in(actor, branch)  # R-AUTH-2
+    override_reason = (override_reason or "").strip()
+    if override_reason:
+        _ensure_may_override(actor)
+    values, errors = validate_member(branch=branch, id_number=id_number, name=name, joined_on=joined_on,
+                                      development_number=development_number, override_reason=override_reason)
+    extra = _profile(profile, errors)
+    errors.raise_if_any()
+    try:
+        with transaction.atomic():
+            person = _new_person(values, dict(extra, override_reason=override_reason))
+            Membership.objects.create(person=person, branch=branch, org_path=branch.path)
+            record(actor=actor, action="member.enter", target=person, acting_org=branch,
+                   override=bool(override_reason))
+    except IntegrityError as exc:
+        raise _integrity_to_validation(exc) from None
+    return person
+
+
+@refusals_audited("cadre.enter")
+def enter_cadre(*, actor, org: Organization, id_number, name, title, is_admin: bool = False, **profile) -> Person:
+    """A cadre post in org. An ID number on record adds the post to that person (the name must match).
+    With a branch and a joined_on, the person also becomes a member of it under every R-ENT rule."""
+    ensure_may_change_in(actor, org)  # R-AUTH-2
+    errors = Errors()
+    joined_on = profile.pop("joined_on", None)
+    development_number = profile.pop("development_number", "")
+    ident = clean_id_number(id_number, errors)
+    clean = clean_name(name, errors)
+    if title not in CADRE_TITLES:
+        errors.add("title", _("请从标准职务中选择。"), "title_invalid")
+    extra = _profile(profile, errors)
+    errors.raise_if_any()
+    existing = Person.objects.filter(id_number=ident).first()
+    if existing and existing.name != clean:
+        raise ValidationError({"name": ValidationError(
+            _("该身份证号已登记，但姓名与登记的不一致，请核对。"), code="name_mismatch")})
+    member_values = None
+    if org.org_type == OrgType.BRANCH and joined_on is not None:
+        member_values, errors = validate_member(branch=org, id_number=ident, name=clean, joined_on=joined_on,
+                                                development_number=development_number,
+                                                exclude_pk=existing.pk if existing else None)
+        if existing and Membership.objects.filter(person=existing, ended_at__isnull=True).exists():
+            errors.add("id_number", _("此人已是其他团支部的团员，请办理组织关系转接（转入）。"), "id_registered")
+        errors.raise_if_any()
+    try:
+        with transaction.atomic():
+            if existing is None:
+                person = _new_person(member_values or {"id_number": ident, "name": clean}, extra)
+            else:
+                person = existing
+                if member_values:
+                    person.joined_on = member_values["joined_on"]
+                    person.development_number = member_values["development_number"]
+                    person.save(update_fields=["joined_on", "development_number"])
+            if CadrePost.objects.filter(person=person, org=org, ended_at__isnull=True).exists():
+                raise ValidationError({"title": ValidationError(_("此人已在本组织任职。"), code="post_exists")})
+            CadrePost.objects.create(person=person, org=org, org_path=org.path, title=title, is_admin=is_admin)
+            if member_values:
+                Membership.objects.create(person=person, branch=org, org_path=org.path)
+            record(actor=actor, action="cadre.enter", target=person, acting_org=org, title=title, is_admin=is_admin)
+    except IntegrityError as exc:
+        raise _integrity_to_validation(exc) from None
+    return person

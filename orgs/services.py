@@ -1,0 +1,149 @@
+"""Writes to the organization tree (R-ORG). Each function is one transaction and writes an audit event."""
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import record, refusals_audited
+
+from .models import ALLOWED_CHILDREN, Organization, OrgType, path_segment
+from .naming import clean_full_name, is_league_name, normalize_full_name
+from .permissions import admin_org_ids, ensure_may_change_in
+from .regions import PROVINCES
+from .selectors import is_within
+
+
+def _check_nesting(org_type: str, parent: Organization | None) -> None:
+    # R-ORG-1 and the tree's root: only a leading organ stands at the top.
+    if parent is None:
+        if org_type != OrgType.LEADING:
+            raise ValidationError({"parent": ValidationError(_("只有团的领导机关可以没有上级组织。"),
+                                                             code="org_type_not_allowed")})
+        return
+    if org_type not in ALLOWED_CHILDREN[OrgType(parent.org_type)]:
+        raise ValidationError({"org_type": ValidationError(
+            _("%(parent)s（%(ptype)s）下不能设立%(type)s。") % {
+                "parent": parent.full_name, "ptype": OrgType(parent.org_type).label, "type": OrgType(org_type).label},
+            code="org_type_not_allowed")})
+
+
+def _check_full_name(full_name: str, *, exclude_pk=None) -> str:
+    if not full_name:
+        raise ValidationError({"full_name": ValidationError(_("请填写组织全称。"), code="required")})
+    if not is_league_name(full_name):  # R-ORG-4
+        raise ValidationError({"full_name": ValidationError(
+            _("“%(name)s”不是团组织（青工委、青年工作委员会、青年部、群团部、群工部等不能作为团组织创建）。")
+            % {"name": full_name}, code="not_league_org")})
+    key = normalize_full_name(full_name)
+    taken = Organization.objects.filter(name_key=key, is_active=True)
+    if exclude_pk:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():  # R-ORG-5
+        raise ValidationError({"full_name": ValidationError(
+            _("已有名为“%(name)s”的团组织，全称不能重复。") % {"name": full_name}, code="full_name_taken")})
+    return key
+
+
+@refusals_audited("org.create")
+def create_org(*, actor, full_name: str, org_type: str, parent: Organization | None, name: str = "",
+               region_code: str = "") -> Organization:
+    if org_type not in OrgType.values:
+        raise ValidationError({"org_type": ValidationError(_("请选择组织类型。"), code="org_type_not_allowed")})
+    if parent is None and actor is not None:
+        raise ValidationError({"parent": ValidationError(_("请选择上级组织。"), code="org_type_not_allowed")})
+    if parent is not None:
+        ensure_may_change_in(actor, parent)
+    full_name = clean_full_name(full_name)
+    _check_nesting(org_type, parent)
+    key = _check_full_name(full_name)
+    region_code = (region_code or "").strip() or (parent.region_code if parent else "")
+    if region_code not in PROVINCES:  # R-ORG-6
+        raise ValidationError({"region_code": ValidationError(_("请选择所在省份（GB/T 2260 代码）。"),
+                                                              code="region_invalid")})
+    if parent is not None and not parent.is_active:
+        raise ValidationError({"parent": ValidationError(_("上级组织已撤销。"), code="target_not_active")})
+    try:
+        with transaction.atomic():
+            org = Organization.objects.create(
+                full_name=full_name, name_key=key, name=clean_full_name(name), org_type=org_type,
+                parent=parent, region_code=region_code, depth=(parent.depth + 1) if parent else 0,
+            )
+            org.path = (parent.path if parent else "") + path_segment(org.pk)
+            org.save(update_fields=["path"])
+            record(actor=actor, action="org.create", target=org, acting_org=parent)
+    except IntegrityError:  # a concurrent create took the name between our check and insert
+        raise ValidationError({"full_name": ValidationError(
+            _("已有名为“%(name)s”的团组织，全称不能重复。") % {"name": full_name}, code="full_name_taken")}) from None
+    return org
+
+
+def _ensure_may_move(actor, org: Organization, new_parent: Organization) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    if actor is None:
+        return
+    # The actor must administer an organization that holds both the old and the new place.
+    admin_ids = admin_org_ids(actor)
+    old_ids = set(org.ancestor_ids()[:-1])
+    new_ids = set(new_parent.ancestor_ids())
+    if not (admin_ids & old_ids & new_ids):
+        raise PermissionDenied(_("只有同时管理原上级和新上级的组织的管理员可以调整隶属关系。"))
+
+
+@refusals_audited("org.move")
+def move_org(*, actor, org: Organization, new_parent: Organization) -> Organization:
+    """Put org (with its whole subtree) under another parent; R-ORG-1 nesting is checked again."""
+    _ensure_may_move(actor, org, new_parent)
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=org.pk)
+        new_parent = Organization.objects.get(pk=new_parent.pk)
+        if org.parent_id is None:
+            raise ValidationError(_("不能移动根组织。"), code="org_type_not_allowed")
+        if is_within(new_parent, org):
+            raise ValidationError({"parent": ValidationError(_("不能把组织移到它自己或它的下级组织之下。"),
+                                                             code="org_type_not_allowed")})
+        if not new_parent.is_active:
+            raise ValidationError({"parent": ValidationError(_("上级组织已撤销。"), code="target_not_active")})
+        _check_nesting(org.org_type, new_parent)
+        old_parent_id, old_path = org.parent_id, org.path
+        new_path = new_parent.path + path_segment(org.pk)
+        shift = new_parent.depth + 1 - org.depth
+        cut = len(old_path) + 1
+        Organization.objects.filter(path__startswith=old_path).update(
+            path=Concat(Value(new_path), Substr("path", cut)), depth=F("depth") + shift)
+        from members.models import CadrePost, Membership
+
+        for model in (Membership, CadrePost):
+            model.objects.filter(org_path__startswith=old_path).update(
+                org_path=Concat(Value(new_path), Substr("org_path", cut)))
+        Organization.objects.filter(pk=org.pk).update(parent=new_parent)
+        org.refresh_from_db()
+        record(actor=actor, action="org.move", target=org, acting_org=new_parent,
+               old_parent=old_parent_id, new_parent=new_parent.pk)
+    return org
+
+
+@refusals_audited("org.dissolve")
+def dissolve_org(*, actor, org: Organization) -> Organization:
+    """Dissolve (撤销) an organization: refused while it has sub-organizations or members."""
+    from members.models import CadrePost, Membership
+
+    if org.parent_id is None:
+        raise ValidationError(_("不能撤销根组织。"), code="org_not_empty")
+    ensure_may_change_in(actor, org.parent)
+    with transaction.atomic():
+        org = Organization.objects.select_for_update().get(pk=org.pk)
+        if not org.is_active:
+            return org
+        if Organization.objects.filter(parent=org, is_active=True).exists():
+            raise ValidationError(_("该组织还有下级组织，请先撤销或移走下级组织。"), code="org_not_empty")
+        if Membership.objects.filter(branch=org, ended_at__isnull=True).exists():
+            raise ValidationError(_("该团支部还有团员，请先把团员转出。"), code="org_not_empty")
+        now = timezone.now()
+        CadrePost.objects.filter(org=org, ended_at__isnull=True).update(ended_at=now)
+        org.is_active, org.dissolved_at = False, now
+        org.save(update_fields=["is_active", "dissolved_at"])
+        record(actor=actor, action="org.dissolve", target=org, acting_org=org.parent)
+    return org

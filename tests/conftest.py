@@ -1,0 +1,81 @@
+"""Shared fixtures: a small tree built through the services, and a client signed in as anyone."""
+import datetime as dt
+
+import pytest
+from django.db import connection
+
+from tests.factories import make_id_number
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need real row locks; on SQLite they are deselected (not skipped):
+    CI runs the suite on both databases, so each runs where it means something."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker("postgres") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture
+def tree(db):
+    """central > province > university committee > general branch > 2 branches; a company committee with
+    one branch; a Xinjiang province with one branch. An admin (书记) at every level but the central one,
+    which has its own admin too."""
+    from members.services import enter_cadre
+    from orgs.models import OrgType
+    from orgs.services import create_org
+
+    t = {}
+    t["central"] = create_org(actor=None, full_name="共青团中央", org_type=OrgType.LEADING, parent=None, region_code="11")
+    t["province"] = create_org(actor=None, full_name="共青团北京市委员会", org_type=OrgType.LEADING, parent=t["central"])
+    t["uni"] = create_org(actor=None, full_name="北京示范大学团委", org_type=OrgType.COMMITTEE, parent=t["province"])
+    t["school"] = create_org(actor=None, full_name="北京示范大学信息学院团总支", org_type=OrgType.GENERAL_BRANCH,
+                             parent=t["uni"])
+    t["b1"] = create_org(actor=None, full_name="信息学院1班团支部", org_type=OrgType.BRANCH, parent=t["school"])
+    t["b2"] = create_org(actor=None, full_name="信息学院2班团支部", org_type=OrgType.BRANCH, parent=t["school"])
+    t["firm"] = create_org(actor=None, full_name="示范科技公司团委", org_type=OrgType.COMMITTEE, parent=t["province"])
+    t["fb"] = create_org(actor=None, full_name="示范科技公司研发部团支部", org_type=OrgType.BRANCH, parent=t["firm"])
+    t["xj"] = create_org(actor=None, full_name="共青团新疆维吾尔自治区委员会", org_type=OrgType.LEADING,
+                         parent=t["central"], region_code="65")
+    t["xjb"] = create_org(actor=None, full_name="乌鲁木齐示范中学高一（1）班团支部", org_type=OrgType.BRANCH, parent=t["xj"])
+    for key in ("central", "province", "uni", "school", "b1", "b2", "firm", "fb", "xj", "xjb"):
+        t[key + "_admin"] = enter_cadre(actor=None, org=t[key], id_number=make_id_number(dt.date(1995, 5, 5)),
+                                        name=f"管理员{key}", title="书记", is_admin=True)
+    return t
+
+
+@pytest.fixture
+def member(tree):
+    from members.services import enter_member
+
+    return enter_member(actor=tree["b1_admin"], branch=tree["b1"], id_number=make_id_number(dt.date(2004, 3, 1)),
+                        name="张小明", joined_on=dt.date(2016, 5, 4))
+
+
+@pytest.fixture
+def client_as(client):
+    """A test client signed in as `person` (password already set), acting as `org` when given."""
+
+    def sign_in(person, org=None):
+        if not person.password_set:
+            person.set_password("Tuan-2026-strong")
+            person.save(update_fields=["password", "password_set"])
+        client.force_login(person)
+        if org is not None:
+            session = client.session
+            session["acting_org_id"] = org.pk
+            session.save()
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"

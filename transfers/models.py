@@ -1,0 +1,1 @@
+"""Transfers (R-TR): built by the transfer workflow issue."""

@@ -54,6 +54,10 @@ TREE = ("共青团中央", L, "11", [
     ]),
 ])
 
+INCOMPLETE_BRANCHES = {"北京示范大学信息学院2023级1班团支部", "天山区示范镇示范村团支部"}
+UNVERIFIED_BRANCH = "天山区示范镇示范村团支部"
+SECOND_CADRE = {"北京示范大学团委", "北京示范大学信息学院团总支", "北京示范科技有限公司团委"}  # R-CMP-2: 2 cadres
+
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英",
          "霞", "平", "刚", "桂英", "小红", "晓东", "思远", "雨桐", "子涵", "浩然", "欣怡", "梓萱", "宇航", "佳怡"]
@@ -93,7 +97,8 @@ class Seeder:
         if existing:
             person = existing.person
         else:
-            person = enter_cadre(actor=None, org=org, id_number=id_number, name=self.name(), title=title, is_admin=True)
+            person = enter_cadre(actor=None, org=org, id_number=id_number, name=self.name(), title=title, is_admin=True,
+                                 joined_on=self.cadre_joined(org, id_number), **self.profile(org))
             # One hash for every demo admin: the real hasher costs ~0.4 s a call here.
             if self.password_hash is None:
                 person.set_password(DEMO_PASSWORD)
@@ -118,17 +123,76 @@ class Seeder:
                 number = f"{joined.year}{branch.region_code}{self.dev_serial[joined.year]:06d}"
             person = enter_member(actor=None, branch=branch, id_number=self.person_id(born, branch.region_code),
                                   name=self.name(), joined_on=joined, development_number=number,
-                                  phone=f"138{self.rng.randrange(10**8):08d}")
+                                  **self.profile(branch))
             first_login = first_login or person
         if first_login:
             self.logins.append(("团员（首次登录）", branch.full_name, first_login.id_number, first_login.id_number[-8:]))
+
+    def profile(self, org) -> dict:
+        """A full record for most people; in two branches every 3rd leaves 民族 and 学历 empty (R-ENT-8)."""
+        self.count = getattr(self, "count", 0) + 1
+        full = not (org.full_name in INCOMPLETE_BRANCHES and self.count % 3 == 0)
+        return {
+            "phone": f"138{self.rng.randrange(10**8):08d}",
+            "ethnicity": ("维吾尔族" if org.region_code == "65" and self.count % 2 else "汉族") if full else "",
+            "political_status": "league",
+            "full_time_education": "普通高中" if full else "",
+            "highest_education": "大学本科" if full else "",
+            "work_unit": org.full_name.replace("团支部", "").replace("团委", "")[:40],
+            "province": org.region_code,
+            "city": "乌鲁木齐市" if org.region_code == "65" else "北京市",
+        }
+
+    def cadre_joined(self, org, id_number):
+        """Cadres joined before 2016 (no development number needed); a branch's admin is also its member."""
+        return dt.date(int(id_number[6:10]) + 14, 5, 4)
+
+    def problems(self):
+        """People in every problem state of issue 3: failed verification, each development-number case.
+        The numbers stand for legacy records on file before R-ENT-4 was checked (R-ENT-5), so they are
+        written directly; everything else went through the services."""
+        from .completeness import refresh_for_people
+        from .verification import verify_people
+
+        branch = Organization.objects.get(name_key=normalize_full_name("北京示范大学信息学院2023级1班团支部"))
+        recent = list(Person.objects.filter(memberships__branch=branch, memberships__ended_at__isnull=True,
+                                            joined_on__gte=dt.date(2017, 1, 1)).order_by("pk")[:4])
+        uni = Organization.objects.get(name_key=normalize_full_name("北京示范大学团委"))
+        if not uni.segments.exists():
+            from .services import allocate_segment
+
+            for year in range(2017, dt.date.today().year + 1):
+                allocate_segment(actor=None, org=uni, year=year, first=f"{year}11000001", last=f"{year}11099999")
+        # format (11 digits), format (letters), missing, year mismatch, outside the segment
+        for person in recent:
+            year = person.joined_on.year
+            legacy = {0: f"{year}0000123", 1: f"{year}ABC00001", 2: None, 3: "199900000001"}
+            Person.objects.filter(pk=person.pk).update(
+                development_number=legacy.get(recent.index(person)))
+        outside = (Person.objects.filter(memberships__branch__parent__parent=uni, joined_on__year__gte=2017)
+                   .exclude(pk__in=[p.pk for p in recent]).order_by("pk").first())
+        if outside:
+            Person.objects.filter(pk=outside.pk).update(development_number=f"{outside.joined_on.year}12345678")
+        odd = Person.objects.filter(memberships__branch=branch, memberships__ended_at__isnull=True).order_by("-pk").first()
+        if odd and odd.name != "张":
+            Person.objects.filter(pk=odd.pk).update(name="张")  # a one-character name fails verification
+        verify_people(Person.objects.filter(verification_status="pending").values_list("pk", flat=True))
+        refresh_for_people(Person.objects.values_list("pk", flat=True))
+
+    def after_commit(self):
+        """Leave one branch's people unverified (未认证), as if the verifier had been unreachable (R-VER-4)."""
+        Person.objects.filter(memberships__branch__name_key=normalize_full_name(UNVERIFIED_BRANCH),
+                              memberships__ended_at__isnull=True).update(verification_status="pending")
 
     def build(self, node=TREE, parent=None):
         full_name, org_type, region, kids = node
         org = self.org(full_name, org_type, region, parent)
         self.admin(org)
+        if full_name in SECOND_CADRE and org.posts.filter(ended_at__isnull=True).count() < 2:
+            enter_cadre(actor=None, org=org, id_number=self.person_id(dt.date(1996, 6, 6), org.region_code),
+                        name=self.name(), title="副书记", joined_on=dt.date(2010, 5, 4), **self.profile(org))
         if org_type == B:
-            self.members(org, 15 if "（北区）" not in full_name else 2)  # one small branch for R-ORG-7
+            self.members(org, 16 if "（北区）" not in full_name else 2)  # one small branch for R-ORG-7
         for kid in kids:
             self.build(kid, org)
         return org
@@ -141,4 +205,5 @@ class Seeder:
         two = Person.objects.filter(posts__org=uni, posts__is_admin=True).first()
         if two and not two.posts.filter(org=firm, ended_at__isnull=True).exists():
             enter_cadre(actor=None, org=firm, id_number=two.id_number, name=two.name, title="副书记", is_admin=True)
+        self.problems()
         return root

@@ -6,8 +6,9 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
-from .choices import CADRE_TITLE_CHOICES, Gender, Verification
+from .choices import CADRE_TITLE_CHOICES, DevNumberIssue, Gender, Verification
 from .idnumber import mask_id_number
+from .profile import EDUCATION_CHOICES, ETHNIC_CHOICES, OCCUPATION_CHOICES, CadreKind, PoliticalStatus
 
 
 class PersonManager(BaseUserManager):
@@ -36,6 +37,20 @@ class Person(AbstractBaseUser, PermissionsMixin):
                                            default=Verification.PENDING)
     verification_reason = models.CharField(_("认证不通过原因"), max_length=200, blank=True)
     override_reason = models.TextField(_("团中央统一录入说明"), blank=True)  # R-ENT-3
+    ethnicity = models.CharField(_("民族"), max_length=10, choices=ETHNIC_CHOICES, blank=True)
+    political_status = models.CharField(_("政治面貌"), max_length=15, choices=PoliticalStatus.choices, blank=True)
+    full_time_education = models.CharField(_("全日制学历"), max_length=20, choices=EDUCATION_CHOICES, blank=True)
+    highest_education = models.CharField(_("最高学历"), max_length=20, choices=EDUCATION_CHOICES, blank=True)
+    work_unit = models.CharField(_("学习工作单位"), max_length=100, blank=True)
+    province = models.CharField(_("所在地区（省）"), max_length=2, blank=True)
+    city = models.CharField(_("所在地区（市）"), max_length=30, blank=True)
+    occupation = models.CharField(_("职业"), max_length=20, choices=OCCUPATION_CHOICES, blank=True)
+    party_joined_on = models.DateField(_("入党时间"), null=True, blank=True)
+    league_card_number = models.CharField(_("团员证编号"), max_length=30, blank=True)
+    # Derived and stored so lists can filter and superiors can count at scale (members/completeness.py).
+    is_complete = models.BooleanField(_("信息完整"), default=False, db_index=True)
+    dev_number_issue = models.CharField(_("发展团员编号问题"), max_length=10, choices=DevNumberIssue.choices,
+                                        blank=True, db_index=True)
     # R-ACC-1: until a person sets a password, the last 8 characters of the ID number are it.
     password_set = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
@@ -109,6 +124,8 @@ class CadrePost(models.Model):
     org_path = models.CharField(max_length=255)
     title = models.CharField(_("职务"), max_length=20, choices=CADRE_TITLE_CHOICES)
     is_admin = models.BooleanField(_("管理员"), default=False)
+    kind = models.CharField(_("团干部性质"), max_length=10, choices=CadreKind.choices, blank=True)
+    appointed_on = models.DateField(_("任职时间"), null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
 
@@ -163,3 +180,7 @@ class NumberSegment(models.Model):
 
     def __str__(self):
         return f"{self.first}–{self.last}"
+
+    @property
+    def size(self) -> int:
+        return int(self.last) - int(self.first) + 1

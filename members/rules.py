@@ -150,3 +150,41 @@ def clean_phone(raw, errors: Errors, *, required: bool = False) -> str:
     if not _PHONE.match(phone):
         errors.add("phone", _("手机号码应为11位、以1开头的数字。"), "phone_invalid")
     return phone
+
+
+def clean_profile(data: dict, errors: Errors) -> dict:
+    """The profile fields of R-ENT-8 other than identity: each checked against its list."""
+    from django.core.validators import validate_email
+
+    from orgs.regions import PROVINCES
+
+    from .profile import EDUCATION_LEVELS, ETHNIC_GROUPS, OCCUPATIONS, PoliticalStatus
+
+    lists = {"ethnicity": ETHNIC_GROUPS, "full_time_education": EDUCATION_LEVELS, "highest_education": EDUCATION_LEVELS,
+             "occupation": OCCUPATIONS, "political_status": PoliticalStatus.values, "province": list(PROVINCES)}
+    out = {}
+    for field, value in data.items():
+        if field == "phone":
+            out[field] = clean_phone(value, errors)
+            continue
+        value = value.strip() if isinstance(value, str) else value
+        if field in lists:
+            if value and value not in lists[field]:
+                errors.add(field, _("请从列表中选择。"), "choice_invalid")
+            out[field] = value or ""
+        elif field == "email":
+            if value:
+                try:
+                    validate_email(value)
+                except ValidationError:
+                    errors.add(field, _("电子邮箱格式不正确。"), "email_invalid")
+            out[field] = value or ""
+        elif field == "party_joined_on":
+            if value and not isinstance(value, dt.date):
+                errors.add(field, _("请填写日期。"), "date_invalid")
+            out[field] = value or None
+        elif field in ("work_unit", "city", "league_card_number"):
+            out[field] = (value or "")[:100]
+        else:
+            raise TypeError(f"unknown profile field: {field}")
+    return out

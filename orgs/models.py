@@ -52,6 +52,8 @@ class Organization(models.Model):
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
     region_code = models.CharField(_("所在地区"), max_length=2, choices=REGION_CHOICES)
     is_active = models.BooleanField(_("有效"), default=True)
+    # R-CMP: whether the organization meets its type's completion standard (members/completeness.py).
+    meets_standard = models.BooleanField(_("达到录入标准"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     dissolved_at = models.DateTimeField(null=True, blank=True)
 

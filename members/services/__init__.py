@@ -1,6 +1,8 @@
 """Writes about people. The contract's names (CONTRACT.md "members") are imported from here."""
 from .accounts import issue_reset_code, reset_password
+from .editing import correct_identity, end_post, update_profile
 from .entry import enter_cadre, enter_member
 from .segments import allocate_segment
 
-__all__ = ["enter_member", "enter_cadre", "issue_reset_code", "reset_password", "allocate_segment"]
+__all__ = ["enter_member", "enter_cadre", "issue_reset_code", "reset_password", "allocate_segment",
+           "update_profile", "correct_identity", "end_post"]

@@ -11,6 +11,7 @@ from orgs.permissions import admin_org_ids, ensure_may_change_in
 from orgs.selectors import root
 
 from ..choices import CADRE_TITLES
+from ..completeness import refresh_for_people
 from ..idnumber import birth_date_of, gender_of
 from ..models import CadrePost, Membership, Person
 from ..rules import (
@@ -20,23 +21,14 @@ from ..rules import (
     check_join_age,
     clean_id_number,
     clean_name,
-    clean_phone,
+    clean_profile,
     normalize_dev_number,
 )
-
-PROFILE_FIELDS = {"phone", "email"}
+from ..verification import verify_people
 
 
 def _profile(profile: dict, errors: Errors) -> dict:
-    unknown = set(profile) - PROFILE_FIELDS - {"joined_on", "development_number"}
-    if unknown:
-        raise TypeError(f"unknown profile fields: {sorted(unknown)}")
-    out = {}
-    if "phone" in profile:
-        out["phone"] = clean_phone(profile["phone"], errors)
-    if "email" in profile:
-        out["email"] = (profile["email"] or "").strip()
-    return out
+    return clean_profile(profile, errors)
 
 
 def _ensure_may_override(actor) -> None:
@@ -102,6 +94,9 @@ def enter_member(*, actor, branch: Organization, id_number, name, joined_on, dev
         with transaction.atomic():
             person = _new_person(values, dict(extra, override_reason=override_reason))
             Membership.objects.create(person=person, branch=branch, org_path=branch.path)
+            refresh_for_people([person.pk])
+            pk = person.pk
+            transaction.on_commit(lambda: verify_people([pk]))  # R-VER-4: after, never in the way
             record(actor=actor, action="member.enter", target=person, acting_org=branch,
                    override=bool(override_reason))
     except IntegrityError as exc:
@@ -110,7 +105,8 @@ def enter_member(*, actor, branch: Organization, id_number, name, joined_on, dev
 
 
 @refusals_audited("cadre.enter")
-def enter_cadre(*, actor, org: Organization, id_number, name, title, is_admin: bool = False, **profile) -> Person:
+def enter_cadre(*, actor, org: Organization, id_number, name, title, is_admin: bool = False, kind: str = "",
+                appointed_on=None, **profile) -> Person:
     """A cadre post in org. An ID number on record adds the post to that person (the name must match).
     With a branch and a joined_on, the person also becomes a member of it under every R-ENT rule."""
     ensure_may_change_in(actor, org)  # R-AUTH-2
@@ -135,21 +131,34 @@ def enter_cadre(*, actor, org: Organization, id_number, name, title, is_admin: b
         if existing and Membership.objects.filter(person=existing, ended_at__isnull=True).exists():
             errors.add("id_number", _("此人已是其他团支部的团员，请办理组织关系转接（转入）。"), "id_registered")
         errors.raise_if_any()
+    elif joined_on is not None and not (existing and existing.joined_on):
+        # A cadre outside a branch: 入团时间 is part of the record (R-ENT-8); the age rule still holds.
+        check_join_age(ident, joined_on, org.region_code, errors)
+        errors.raise_if_any()
     try:
         with transaction.atomic():
             if existing is None:
-                person = _new_person(member_values or {"id_number": ident, "name": clean}, extra)
+                person = _new_person(member_values or {"id_number": ident, "name": clean, "joined_on": joined_on},
+                                     extra)
             else:
                 person = existing
                 if member_values:
                     person.joined_on = member_values["joined_on"]
                     person.development_number = member_values["development_number"]
                     person.save(update_fields=["joined_on", "development_number"])
+                elif joined_on is not None and not person.joined_on:
+                    person.joined_on = joined_on
+                    person.save(update_fields=["joined_on"])
             if CadrePost.objects.filter(person=person, org=org, ended_at__isnull=True).exists():
                 raise ValidationError({"title": ValidationError(_("此人已在本组织任职。"), code="post_exists")})
-            CadrePost.objects.create(person=person, org=org, org_path=org.path, title=title, is_admin=is_admin)
+            CadrePost.objects.create(person=person, org=org, org_path=org.path, title=title, is_admin=is_admin,
+                                     kind=kind or "", appointed_on=appointed_on)
             if member_values:
                 Membership.objects.create(person=person, branch=org, org_path=org.path)
+            refresh_for_people([person.pk])
+            if existing is None:
+                pk = person.pk
+                transaction.on_commit(lambda: verify_people([pk]))
             record(actor=actor, action="cadre.enter", target=person, acting_org=org, title=title, is_admin=is_admin)
     except IntegrityError as exc:
         raise _integrity_to_validation(exc) from None

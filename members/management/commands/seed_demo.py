@@ -11,6 +11,7 @@ class Command(BaseCommand):
         seeder = Seeder()
         with transaction.atomic():
             seeder.run()
+        seeder.after_commit()
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。登录（身份证号 / 密码）："))
         seen = set()
         for role, org, id_number, password in seeder.logins:

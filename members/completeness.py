@@ -1,0 +1,126 @@
+"""Completeness (R-ENT-8, R-CMP) and development-number flags (R-ENT-5).
+
+A person's `is_complete` and `dev_number_issue`, and an organization's `meets_standard`, are derived
+values stored on the row, so that lists filter on them and a superior's roll-up is one grouped query
+at any size. Every service that changes a person, a post or a membership calls `refresh_people` /
+`refresh_orgs` in its transaction.
+"""
+from django.db.models import Count, Exists, OuterRef, Q
+
+from orgs.models import Organization, OrgType
+from orgs.regions import XINJIANG
+
+from .choices import DevNumberIssue
+from .models import CadrePost, Membership, Person
+from .profile import REQUIRED_FIELDS
+from .rules import Errors, check_dev_number, dev_number_required
+
+MIN_CADRES = {OrgType.COMMITTEE: 2, OrgType.WORKING_COMMITTEE: 2, OrgType.GENERAL_BRANCH: 2}  # R-CMP-2
+MIN_BRANCH_PEOPLE = 3  # R-CMP-3
+
+
+def _region(person: Person, branch: Organization | None) -> str:
+    if branch is not None:
+        return branch.region_code
+    return XINJIANG if person.province == XINJIANG else ""
+
+
+def missing_fields(person: Person, branch: Organization | None = None) -> list[tuple[str, str]]:
+    """The required fields still empty, with their labels (R-ENT-8). Verification plays no part."""
+    out = []
+    for field, label in REQUIRED_FIELDS:
+        if field == "development_number":
+            if not person.development_number and dev_number_required(person.joined_on, _region(person, branch)):
+                out.append((field, str(label)))
+        elif not getattr(person, field):
+            out.append((field, str(label)))
+    return out
+
+
+_ISSUE_BY_CODE = {"dev_number_required": DevNumberIssue.MISSING, "dev_number_format": DevNumberIssue.FORMAT,
+                  "dev_number_year": DevNumberIssue.YEAR, "dev_number_segment": DevNumberIssue.SEGMENT,
+                  "dev_number_taken": DevNumberIssue.TAKEN}
+
+
+def dev_number_issue(person: Person, branch: Organization | None) -> str:
+    """R-ENT-5: which R-ENT-4 case a number on file breaks ('' when none)."""
+    if branch is None:
+        return ""
+    errors = Errors()
+    check_dev_number(person.development_number or "", joined_on=person.joined_on, branch=branch, errors=errors,
+                     exclude_pk=person.pk)
+    for errs in errors.by_field.values():
+        for err in errs:
+            return _ISSUE_BY_CODE.get(err.code, "")
+    return ""
+
+
+def refresh_people(person_ids) -> None:
+    """Recompute and store is_complete and dev_number_issue for these people."""
+    people = list(Person.objects.filter(pk__in=list(person_ids)))
+    branches = {m.person_id: m.branch for m in Membership.objects.filter(
+        person_id__in=[p.pk for p in people], ended_at__isnull=True).select_related("branch")}
+    changed = []
+    for person in people:
+        branch = branches.get(person.pk)
+        complete = not missing_fields(person, branch)
+        issue = dev_number_issue(person, branch)
+        if (complete, issue) != (person.is_complete, person.dev_number_issue):
+            person.is_complete, person.dev_number_issue = complete, issue
+            changed.append(person)
+    Person.objects.bulk_update(changed, ["is_complete", "dev_number_issue"])
+
+
+def org_figures(org_ids) -> dict[int, dict]:
+    """People counted for R-CMP per organization: cadres (posts) and, for branches, members too."""
+    figures = {pk: {"people": 0, "incomplete": 0, "cadres": 0} for pk in org_ids}
+    posts = (CadrePost.objects.filter(org_id__in=org_ids, ended_at__isnull=True)
+             .annotate(also_member=Exists(Membership.objects.filter(person=OuterRef("person_id"),
+                                                                    branch=OuterRef("org_id"), ended_at__isnull=True)))
+             .values("org_id")
+             .annotate(cadres=Count("pk"), incomplete=Count("pk", filter=Q(person__is_complete=False, also_member=False)),
+                       people=Count("pk", filter=Q(also_member=False))))
+    for row in posts:
+        f = figures[row["org_id"]]
+        f["cadres"], f["people"], f["incomplete"] = row["cadres"], row["people"], row["incomplete"]
+    members = (Membership.objects.filter(branch_id__in=org_ids, ended_at__isnull=True).values("branch_id")
+               .annotate(n=Count("pk"), incomplete=Count("pk", filter=Q(person__is_complete=False))))
+    for row in members:
+        f = figures[row["branch_id"]]
+        f["people"] += row["n"]
+        f["incomplete"] += row["incomplete"]
+    return figures
+
+
+def meets_standard(org_type: str, f: dict) -> bool:
+    if org_type == OrgType.LEADING:  # R-CMP-1
+        return f["cadres"] >= 1 and f["incomplete"] == 0
+    if org_type == OrgType.BRANCH:  # R-CMP-3
+        return f["people"] >= MIN_BRANCH_PEOPLE and f["incomplete"] == 0
+    return f["cadres"] >= MIN_CADRES[OrgType(org_type)] and f["incomplete"] == 0  # R-CMP-2
+
+
+def refresh_orgs(org_ids) -> None:
+    org_ids = [pk for pk in set(org_ids) if pk]
+    if not org_ids:
+        return
+    figures = org_figures(org_ids)
+    orgs = list(Organization.objects.filter(pk__in=org_ids).only("pk", "org_type", "meets_standard"))
+    changed = []
+    for org in orgs:
+        ok = meets_standard(org.org_type, figures[org.pk])
+        if ok != org.meets_standard:
+            org.meets_standard = ok
+            changed.append(org)
+    Organization.objects.bulk_update(changed, ["meets_standard"])
+
+
+def refresh_for_people(person_ids) -> None:
+    """After a change to these people: their own flags, then every organization they count in."""
+    person_ids = list(person_ids)
+    refresh_people(person_ids)
+    org_ids = set(Membership.objects.filter(person_id__in=person_ids, ended_at__isnull=True)
+                  .values_list("branch_id", flat=True))
+    org_ids |= set(CadrePost.objects.filter(person_id__in=person_ids, ended_at__isnull=True)
+                   .values_list("org_id", flat=True))
+    refresh_orgs(org_ids)

@@ -57,8 +57,12 @@ def clean_id_number(raw, errors: Errors) -> str:
     return id_number
 
 
+def normalize_name(raw) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(raw or "")))
+
+
 def clean_name(raw, errors: Errors) -> str:
-    name = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(raw or "")))
+    name = normalize_name(raw)
     if not name:
         errors.add("name", _("请填写姓名。"), "required")
     elif len(name) > 50:

@@ -1,1 +1,119 @@
-"""Transfers (R-TR): built by the transfer workflow issue."""
+"""Transfers of the organizational relationship (组织关系接转, R-TR)."""
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Reason(models.TextChoices):
+    """R-TR-13: the national list."""
+    FURTHER_STUDY = "further_study", _("升学")
+    EMPLOYED_WITH_ORG = "employed_with_org", _("已落实工作单位（工作单位有团组织）")
+    EMPLOYED_WITHOUT_ORG = "employed_without_org", _("已落实工作单位（工作单位无团组织）")
+    UNEMPLOYED = "unemployed", _("未落实就业去向")
+    ENLISTED = "enlisted", _("参军入伍")
+    ABROAD_OFFICIAL = "abroad_official", _("出国（境）（因公）")
+    ABROAD_PRIVATE = "abroad_private", _("出国（境）（因私）")
+    JOB_CHANGE = "job_change", _("工作调动")
+    MOVED = "moved", _("迁居")
+    OTHER = "other", _("其他")
+
+
+class TransferRequest(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("办理中")
+        COMPLETED = "completed", _("已完成")
+        REJECTED = "rejected", _("已退回")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    class Kind(models.TextChoices):
+        SELF = "self", _("本人申请")           # R-TR-1
+        TRANSFER_IN = "in", _("办理转入")      # R-TR-2, R-TR-4
+        TRANSFER_OUT = "out", _("办理转出")    # R-TR-3, R-TR-5
+        BATCH = "batch", _("批量接转")         # R-TR-9
+
+    member = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="transfers")
+    from_branch = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="transfers_out")
+    to_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="transfers_in")
+    to_branch = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+")  # where the member landed
+    reason = models.CharField(_("转接原因"), max_length=30, choices=Reason.choices)
+    note = models.TextField(_("说明"), blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    initiated_by = models.ForeignKey("members.Person", on_delete=models.PROTECT, null=True, related_name="+")
+    initiating_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, null=True, related_name="+")
+    batch_id = models.UUIDField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # R-TR-10: one transfer in progress per member, whatever the code does.
+            models.UniqueConstraint(fields=["member"], condition=Q(status="pending"), name="transfer_one_pending"),
+        ]
+        indexes = [models.Index(fields=["member", "created_at"], name="transfer_member")]
+
+    def __str__(self):
+        return f"transfer {self.pk} ({self.status})"
+
+
+class ApprovalStep(models.Model):
+    class Kind(models.TextChoices):
+        OUT = "out", _("转出审批")
+        IN = "in", _("转入审批")
+        ASSIGN = "assign", _("分配团支部")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已同意")
+        AUTO_APPROVED = "auto_approved", _("超时自动同意")
+        REJECTED = "rejected", _("已退回")
+        CANCELLED = "cancelled", _("已取消")
+
+    request = models.ForeignKey(TransferRequest, on_delete=models.PROTECT, related_name="steps")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="approval_steps")
+    org_path = models.CharField(max_length=255)  # copy of org.path: subtree counts need no join
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField(null=True, blank=True)  # R-TR-7; None for ASSIGN (never automatic)
+    decided_by = models.ForeignKey("members.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    acting_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request"], condition=Q(status="pending"), name="step_one_pending"),
+            models.CheckConstraint(condition=~Q(kind="assign") | Q(due_at__isnull=True), name="step_assign_never_due"),
+        ]
+        indexes = [
+            models.Index(fields=["org", "status"], name="step_org_status"),
+            models.Index(fields=["due_at"], name="step_due", condition=Q(status="pending")),
+            models.Index(fields=["org_path"], name="step_path", opclasses=["varchar_pattern_ops"],
+                         condition=Q(status="pending")),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} step of {self.request_id} ({self.status})"
+
+
+class Message(models.Model):
+    """An in-app message (消息中心) about a transfer event; e-mailed too when an address is on file."""
+    recipient = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="messages")
+    request = models.ForeignKey(TransferRequest, on_delete=models.PROTECT, null=True, related_name="messages")
+    event = models.CharField(max_length=30)
+    text = models.CharField(max_length=300)
+    link = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="message_unread")]
+
+    def __str__(self):
+        return self.text

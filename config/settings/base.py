@@ -128,3 +128,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 IDENTITY_VERIFIER = env("IDENTITY_VERIFIER", default="members.verification.LocalVerifier")  # R-VER-3
+
+# R-TR-7 and R-TR-8: an OUT or IN step is approved automatically after 15 days, overdue after 72 hours.
+TRANSFER_AUTO_APPROVE_AFTER = timedelta(hours=env.int("TRANSFER_AUTO_APPROVE_HOURS", default=15 * 24))
+TRANSFER_OVERDUE_AFTER = timedelta(hours=env.int("TRANSFER_OVERDUE_HOURS", default=72))
+TRANSFER_BATCH_LIMIT = 30  # R-TR-9

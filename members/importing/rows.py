@@ -1,0 +1,151 @@
+"""Turning one spreadsheet row into the arguments of enter_member / enter_cadre, and checking it with
+the very rules single entry uses (members/rules.py): a rule is never checked in one path only."""
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from orgs.models import Organization, OrgType
+from orgs.regions import PROVINCES
+
+from ..choices import CADRE_TITLES
+from ..models import Person
+from ..profile import CadreKind, PoliticalStatus
+from ..rules import Errors, clean_id_number, clean_name, clean_profile
+from ..services.entry import validate_member
+from .columns import BRANCH_MEMBERS, COLUMNS
+from .reader import text, to_date
+
+POLITICAL_BY_LABEL = {str(label): value for value, label in PoliticalStatus.choices}
+KIND_BY_LABEL = {str(label): value for value, label in CadreKind.choices}
+PROVINCE_BY_NAME = {**{name: code for code, name in PROVINCES.items()},
+                    **{name.rstrip("省市").replace("维吾尔自治区", "").replace("壮族自治区", "").replace("回族自治区", "")
+                       .replace("自治区", "").replace("特别行政区", ""): code for code, name in PROVINCES.items()},
+                    **{code: code for code in PROVINCES}}
+PROFILE_FIELDS = ["phone", "ethnicity", "political_status", "full_time_education", "highest_education", "work_unit",
+                  "province", "city", "occupation", "email"]
+
+
+def headers(kind: str) -> dict[str, str]:
+    return {c.field: c.header for c in COLUMNS[kind]}
+
+
+def _raw_values(raw: dict, errors: Errors) -> dict:
+    """Cells to Python values: text normalized, dates parsed, labels to codes."""
+    v = {}
+    id_cell = raw.get("id_number")
+    if isinstance(id_cell, (int, float)):
+        errors.add("id_number", _("身份证号被Excel存成了数字，后几位已经丢失。请把该列设为“文本”后重新输入。"),
+                   "id_number_invalid")
+        v["id_number"] = ""
+    else:
+        v["id_number"] = text(id_cell)
+    v["name"] = text(raw.get("name"))
+    try:
+        v["joined_on"] = to_date(raw.get("joined_on"))
+    except (ValueError, OverflowError):
+        errors.add("joined_on", _("入团时间不是有效日期，请填写如 2016-05-04。"), "date_invalid")
+        v["joined_on"] = None
+    v["development_number"] = text(raw.get("development_number"))
+    for field in PROFILE_FIELDS:
+        if field in raw:
+            v[field] = text(raw.get(field)) if field not in ("work_unit", "city") else str(raw.get(field) or "").strip()
+    if v.get("political_status"):
+        v["political_status"] = POLITICAL_BY_LABEL.get(v["political_status"], v["political_status"])
+    if v.get("province"):
+        v["province"] = PROVINCE_BY_NAME.get(v["province"], v["province"])
+    v["title"] = text(raw.get("title"))
+    v["cadre_kind"] = KIND_BY_LABEL.get(text(raw.get("cadre_kind")), text(raw.get("cadre_kind")))
+    v["branch"] = str(raw.get("branch") or "").strip()
+    return v
+
+
+class RowChecker:
+    """Checks rows of one upload; caches what repeats across rows (branches by name)."""
+
+    def __init__(self, *, kind: str, acting_org: Organization):
+        self.kind, self.acting_org = kind, acting_org
+        self.branches: dict[str, Organization | None] = {}
+        self.seen_ids: dict[str, int] = {}
+        self.seen_numbers: dict[str, int] = {}
+
+    def _branch(self, name: str, errors: Errors) -> Organization | None:
+        from orgs.selectors import find_by_full_name
+
+        if not name:
+            errors.add("branch", _("请填写所在团支部全称。"), "required")
+            return None
+        if name not in self.branches:
+            self.branches[name] = find_by_full_name(name)
+        org = self.branches[name]
+        acting = self.acting_org
+        if org is None:
+            errors.add("branch", _("没有找到名为“%(n)s”的团组织，请核对全称。") % {"n": name}, "not_in_subtree")
+            return None
+        allowed = org.org_type == OrgType.BRANCH and (org.pk == acting.pk or org.parent_id == acting.pk)
+        if not allowed:  # R-AUTH-2
+            errors.add("branch", _("只能导入本组织（团支部）或直属团支部的团员。"), "not_in_subtree")
+            return None
+        return org
+
+    def check(self, row_number: int, raw: dict) -> tuple[dict | None, Errors]:
+        errors = Errors()
+        v = _raw_values(raw, errors)
+        profile = {f: v[f] for f in PROFILE_FIELDS if f in v}
+        try:
+            profile = clean_profile(profile, errors)
+        except TypeError:
+            raise
+        if v["title"] and v["title"] not in CADRE_TITLES:
+            errors.add("title", _("请从标准职务中选择。"), "title_invalid")
+        if self.kind == BRANCH_MEMBERS:
+            branch = self._branch(v["branch"], errors)
+            target = branch
+        else:
+            if not v["title"]:
+                errors.add("title", _("请填写职务。"), "required")
+            target = self.acting_org
+            branch = self.acting_org if self.acting_org.org_type == OrgType.BRANCH else None
+        args = None
+        if branch is not None and (self.kind == BRANCH_MEMBERS or v["joined_on"]) and "id_number" not in errors.by_field:
+            existing = None
+            if self.kind != BRANCH_MEMBERS:
+                existing = Person.objects.filter(id_number=clean_id_number(v["id_number"], Errors())).first()
+            values, rule_errors = validate_member(branch=branch, id_number=v["id_number"], name=v["name"],
+                                                  joined_on=v["joined_on"], development_number=v["development_number"],
+                                                  exclude_pk=existing.pk if existing else None)
+            for field, errs in rule_errors.by_field.items():
+                for e in errs:
+                    if not (field == "joined_on" and "joined_on" in errors.by_field):
+                        errors.by_field.setdefault(field, []).append(e)
+        elif "id_number" not in errors.by_field:
+            clean_id_number(v["id_number"], errors)
+            clean_name(v["name"], errors)
+        self._duplicates(row_number, v, errors)
+        if not errors:
+            args = {"target": target, "is_member_row": self.kind == BRANCH_MEMBERS, **v, "profile": profile}
+        return args, errors
+
+    def _duplicates(self, row_number: int, v: dict, errors: Errors) -> None:
+        ident = clean_id_number(v["id_number"], Errors())
+        if ident and "id_number" not in errors.by_field:
+            if ident in self.seen_ids:
+                errors.add("id_number", _("与第%(r)d行的身份证号重复。") % {"r": self.seen_ids[ident]}, "id_registered")
+            else:
+                self.seen_ids[ident] = row_number
+        number = v["development_number"]
+        if number and "development_number" not in errors.by_field:
+            if number in self.seen_numbers:
+                errors.add("development_number", _("与第%(r)d行的发展团员编号重复。") % {"r": self.seen_numbers[number]},
+                           "dev_number_taken")
+            else:
+                self.seen_numbers[number] = row_number
+
+
+def errors_as_rows(row_number: int, errors: Errors, kind: str) -> list[tuple[int, str, str, str]]:
+    names = headers(kind)
+    order = list(names)
+    out = []
+    for field, errs in sorted(errors.by_field.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99):
+        for e in errs:
+            message = " ".join(ValidationError(e).messages)
+            out.append((row_number, names.get(field, ""), e.code or "invalid", message))
+    return out

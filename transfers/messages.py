@@ -1,0 +1,67 @@
+"""Who hears about what (消息中心): in-app messages for every new pending step, decision, automatic
+approval and completion, to the member, the initiator and the approvers; e-mail where an address is on
+file. Runs after commit (transfers/notify.py), so a rolled-back decision never announces itself."""
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from members.models import CadrePost
+
+from .models import ApprovalStep, Message, TransferRequest
+
+log = logging.getLogger(__name__)
+
+
+def _approvers(org) -> set[int]:
+    """R-AUTH-3: the admins of the side and of its direct superior."""
+    return set(CadrePost.objects.filter(org_id__in=[org.pk, org.parent_id], is_admin=True, ended_at__isnull=True)
+               .values_list("person_id", flat=True))
+
+
+def _parties(request: TransferRequest) -> set[int]:
+    return {request.member_id} | ({request.initiated_by_id} if request.initiated_by_id else set())
+
+
+def deliver(event: str, obj_id: int) -> None:
+    if event in ("step_opened", "step_decided"):
+        step = ApprovalStep.objects.select_related("request__member", "org", "request__to_org").get(pk=obj_id)
+        request = step.request
+    else:
+        step, request = None, TransferRequest.objects.select_related("member", "to_org", "to_branch").get(pk=obj_id)
+    who = request.member.name
+    if event == "step_opened":
+        recipients = _approvers(step.org)
+        text = _("%(who)s 的组织关系转接等待您处理：%(kind)s（%(org)s）") % {
+            "who": who, "kind": step.get_kind_display(), "org": step.org.full_name}
+        link = reverse("transfers:inbox")
+    elif event == "step_decided":
+        recipients = _parties(request)
+        text = _("%(who)s 的组织关系转接：%(org)s %(status)s") % {
+            "who": who, "org": step.org.full_name, "status": step.get_status_display()}
+        link = reverse("transfers:detail", args=[request.pk])
+    else:
+        recipients = _parties(request)
+        text = _("%(who)s 的组织关系转接%(status)s") % {"who": who, "status": request.get_status_display()}
+        if request.status == TransferRequest.Status.COMPLETED and request.to_branch_id:
+            text += _("，现在所在团支部：%(b)s") % {"b": request.to_branch.full_name}
+        link = reverse("transfers:detail", args=[request.pk])
+    if not recipients:
+        return
+    Message.objects.bulk_create([Message(recipient_id=pk, request=request, event=event, text=text[:300], link=link)
+                                 for pk in recipients])
+    _mail(recipients, text)
+
+
+def _mail(recipients: set[int], text: str) -> None:
+    from members.models import Person
+
+    addresses = [e for e in Person.objects.filter(pk__in=recipients).exclude(email="").values_list("email", flat=True)]
+    if not addresses:
+        return
+    try:
+        send_mass_mail([(_("团籍：组织关系转接提醒"), text, settings.DEFAULT_FROM_EMAIL, [a]) for a in addresses])
+    except OSError:  # a mail server that is down must not undo or block the decision
+        log.exception("transfer mail failed")

@@ -70,13 +70,11 @@ def clean_name(raw, errors: Errors) -> str:
     return name
 
 
-def check_id_unregistered(id_number: str, errors: Errors, *, exclude_pk=None) -> None:
-    from .models import Person
+def check_id_unregistered(id_number: str, errors: Errors, *, exclude_pk=None, lookups=None) -> None:
+    from .lookups import DEFAULT
 
-    taken = Person.objects.filter(id_number=id_number)
-    if exclude_pk:
-        taken = taken.exclude(pk=exclude_pk)
-    if id_number and taken.exists():  # R-ENT-6
+    holder = (lookups or DEFAULT).id_holder(id_number) if id_number else None
+    if holder is not None and holder != exclude_pk:  # R-ENT-6
         errors.add("id_number", _("该身份证号已经登记。此人可用身份证号后8位登录，查看当前所在组织；"
                                   "如需转到本组织，请办理组织关系转接（转入）。"), "id_registered")
 
@@ -113,11 +111,14 @@ def dev_number_required(joined_on: dt.date | None, region_code: str) -> bool:
 
 
 def check_dev_number(number: str, *, joined_on, branch, errors: Errors, exclude_pk=None,
-                     viewer=None) -> None:
+                     viewer=None, lookups=None) -> None:
     """R-ENT-4: required from 2017 (Xinjiang 2016), 12 digits, the joining year first, inside the
-    allocated segments if any, held by no one else."""
-    from .models import Person
+    allocated segments if any, held by no one else. `viewer` (an admin) is told the holder's
+    organization when allowed to see it; anyone else is told to ask the superior organization."""
+    from .lookups import DEFAULT
     from .segments import segment_problem
+
+    lookups = lookups or DEFAULT
 
     field = "development_number"
     if not number:
@@ -132,15 +133,34 @@ def check_dev_number(number: str, *, joined_on, branch, errors: Errors, exclude_
         errors.add(field, _("发展团员编号前4位应为入团年份 %(year)d。") % {"year": joined_on.year},
                    "dev_number_year")
         return
-    problem = segment_problem(number, branch=branch)
+    problem = segment_problem(number, branch=branch, lookups=lookups)
     if problem:
         errors.add(field, problem, "dev_number_segment")
         return
-    holder = Person.objects.filter(development_number=number)
-    if exclude_pk:
-        holder = holder.exclude(pk=exclude_pk)
-    if holder.exists():
-        errors.add(field, _("该发展团员编号已被他人使用，请联系上级组织查找编号持有人。"), "dev_number_taken")
+    holder = lookups.number_holder(number)
+    if holder is not None and holder != exclude_pk:
+        errors.add(field, _taken_message(holder, viewer), "dev_number_taken")
+
+
+def _taken_message(holder_pk: int, viewer) -> str:
+    """R-ENT-4 / issue 3: name the holder's organization only to an admin who may read it (R-AUTH-1)."""
+    from orgs.models import Organization
+    from orgs.permissions import admin_org_ids
+
+    admin_ids = admin_org_ids(viewer) if viewer is not None else set()
+    if admin_ids:
+        admin_paths = list(Organization.objects.filter(pk__in=admin_ids).values_list("path", flat=True))
+        for org in Organization.objects.filter(pk__in=own_org_ids_of(holder_pk)):
+            if any(org.path.startswith(p) for p in admin_paths):
+                return _("该发展团员编号已被“%(org)s”的人员使用，请核对。") % {"org": org.full_name}
+    return _("该发展团员编号已被他人使用，请联系上级组织查找编号持有人。")
+
+
+def own_org_ids_of(person_pk: int) -> set[int]:
+    from .models import CadrePost, Membership
+
+    ids = set(Membership.objects.filter(person_id=person_pk, ended_at__isnull=True).values_list("branch_id", flat=True))
+    return ids | set(CadrePost.objects.filter(person_id=person_pk, ended_at__isnull=True).values_list("org_id", flat=True))
 
 
 def clean_phone(raw, errors: Errors, *, required: bool = False) -> str:

@@ -2,13 +2,12 @@
 from django.utils.translation import gettext as _
 
 
-def segment_problem(number: str, *, branch) -> str:
+def segment_problem(number: str, *, branch, lookups=None) -> str:
     """'' when the number may be used in branch; otherwise the message (R-ENT-4 dev_number_segment)."""
-    from .models import NumberSegment
+    from .lookups import DEFAULT
 
     year = int(number[:4])
-    allocated = list(NumberSegment.objects.filter(year=year, org_id__in=branch.ancestor_ids())
-                     .values_list("first", "last"))
+    allocated = (lookups or DEFAULT).segments(branch.ancestor_ids(), year)
     if not allocated:
         return ""
     if any(first <= number <= last for first, last in allocated):

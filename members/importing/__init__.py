@@ -2,16 +2,19 @@
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from audit.services import record, refusals_audited
 from orgs.permissions import ensure_acting_as
 
-from ..services import enter_cadre, enter_member
+from ..lookups import PrefetchedLookups
+from ..rules import Errors, clean_id_number, normalize_dev_number
 from .columns import KINDS, MISMATCH_MESSAGE
-from .reader import open_workbook, read_sheet
+from .reader import open_workbook, read_sheet, text
 from .rows import RowChecker, errors_as_rows
 from .template import build_template
+from .writer import write_rows
 
 __all__ = ["build_template", "import_workbook", "ImportResult", "MISMATCH_MESSAGE"]
 
@@ -23,7 +26,7 @@ class ImportResult:
     rows: int = 0
 
 
-def check_workbook(*, acting_org, kind: str, file, progress=None) -> tuple[list[tuple[int, dict]], ImportResult]:
+def check_workbook(*, acting_org, kind: str, file, progress=None, viewer=None) -> tuple[list[tuple[int, dict]], ImportResult]:
     if kind not in KINDS:
         raise ValidationError("unknown template", code="template_mismatch")
     wb = open_workbook(file)
@@ -31,7 +34,11 @@ def check_workbook(*, acting_org, kind: str, file, progress=None) -> tuple[list[
         sheet = read_sheet(wb, kind)
     finally:
         wb.close()
-    checker, result, good = RowChecker(kind=kind, acting_org=acting_org), ImportResult(rows=len(sheet.rows)), []
+    lookups = PrefetchedLookups(
+        id_numbers=[clean_id_number(text(raw.get("id_number")), Errors()) for _, raw in sheet.rows],
+        numbers=[normalize_dev_number(text(raw.get("development_number"))) for _, raw in sheet.rows])
+    checker = RowChecker(kind=kind, acting_org=acting_org, lookups=lookups, viewer=viewer)
+    result, good = ImportResult(rows=len(sheet.rows)), []
     for i, (row_number, raw) in enumerate(sheet.rows, start=1):
         args, errors = checker.check(row_number, raw)
         if errors:
@@ -47,40 +54,16 @@ def check_workbook(*, acting_org, kind: str, file, progress=None) -> tuple[list[
 def import_workbook(*, actor, acting_org, kind: str, file, dry_run: bool = False, progress=None) -> ImportResult:
     """Check every row; import all of them in one transaction, or none if any error stands."""
     ensure_acting_as(actor, acting_org)
-    good, result = check_workbook(acting_org=acting_org, kind=kind, file=file, progress=progress)
+    good, result = check_workbook(acting_org=acting_org, kind=kind, file=file, progress=progress, viewer=actor)
     if result.errors or dry_run:
         return result
     try:
         with transaction.atomic():
-            for row_number, args in good:
-                _write(actor, row_number, args)
+            write_rows(actor=actor, acting_org=acting_org, rows=[args for _, args in good])
             record(actor=actor, action="import", target=acting_org, acting_org=acting_org, kind=kind, rows=len(good))
-    except _RowFailed as failed:
-        result.errors.extend(failed.rows)
+    except IntegrityError:
+        # Someone entered one of these people (or numbers) between the check and the write: nothing is kept.
+        result.errors.append((0, "", "id_registered", _("导入期间有人录入了其中的人员或编号，本次未导入任何数据，请重新上传。")))
         return result
     result.created = len(good)
     return result
-
-
-class _RowFailed(Exception):
-    def __init__(self, rows):
-        self.rows = rows
-
-
-def _write(actor, row_number: int, a: dict) -> None:
-    from ..rules import Errors
-
-    try:
-        if a["title"]:
-            extra = {"joined_on": a["joined_on"], "development_number": a["development_number"]} \
-                if (a["is_member_row"] or a["joined_on"]) else {}
-            enter_cadre(actor=actor, org=a["target"], id_number=a["id_number"], name=a["name"], title=a["title"],
-                        kind=a.get("cadre_kind", ""), **extra, **a["profile"])
-        else:
-            enter_member(actor=actor, branch=a["target"], id_number=a["id_number"], name=a["name"],
-                         joined_on=a["joined_on"], development_number=a["development_number"], **a["profile"])
-    except ValidationError as exc:  # changed between check and write (a concurrent entry): nothing is kept
-        errors = Errors()
-        errors.absorb(exc)
-        raise _RowFailed(errors_as_rows(row_number, errors, "branch_members" if a["is_member_row"]
-                                        else "own_cadres")) from None

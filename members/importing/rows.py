@@ -7,7 +7,6 @@ from orgs.models import Organization, OrgType
 from orgs.regions import PROVINCES
 
 from ..choices import CADRE_TITLES
-from ..models import Person
 from ..profile import CadreKind, PoliticalStatus
 from ..rules import Errors, clean_id_number, clean_name, clean_profile
 from ..services.entry import validate_member
@@ -61,8 +60,8 @@ def _raw_values(raw: dict, errors: Errors) -> dict:
 class RowChecker:
     """Checks rows of one upload; caches what repeats across rows (branches by name)."""
 
-    def __init__(self, *, kind: str, acting_org: Organization):
-        self.kind, self.acting_org = kind, acting_org
+    def __init__(self, *, kind: str, acting_org: Organization, lookups=None, viewer=None):
+        self.kind, self.acting_org, self.lookups, self.viewer = kind, acting_org, lookups, viewer
         self.branches: dict[str, Organization | None] = {}
         self.seen_ids: dict[str, int] = {}
         self.seen_numbers: dict[str, int] = {}
@@ -89,11 +88,7 @@ class RowChecker:
     def check(self, row_number: int, raw: dict) -> tuple[dict | None, Errors]:
         errors = Errors()
         v = _raw_values(raw, errors)
-        profile = {f: v[f] for f in PROFILE_FIELDS if f in v}
-        try:
-            profile = clean_profile(profile, errors)
-        except TypeError:
-            raise
+        profile = clean_profile({f: v[f] for f in PROFILE_FIELDS if f in v}, errors)
         if v["title"] and v["title"] not in CADRE_TITLES:
             errors.add("title", _("请从标准职务中选择。"), "title_invalid")
         if self.kind == BRANCH_MEMBERS:
@@ -104,24 +99,30 @@ class RowChecker:
                 errors.add("title", _("请填写职务。"), "required")
             target = self.acting_org
             branch = self.acting_org if self.acting_org.org_type == OrgType.BRANCH else None
-        args = None
-        if branch is not None and (self.kind == BRANCH_MEMBERS or v["joined_on"]) and "id_number" not in errors.by_field:
-            existing = None
-            if self.kind != BRANCH_MEMBERS:
-                existing = Person.objects.filter(id_number=clean_id_number(v["id_number"], Errors())).first()
-            values, rule_errors = validate_member(branch=branch, id_number=v["id_number"], name=v["name"],
-                                                  joined_on=v["joined_on"], development_number=v["development_number"],
-                                                  exclude_pk=existing.pk if existing else None)
+        args, existing = None, None
+        ident = clean_id_number(v["id_number"], Errors())
+        if self.kind != BRANCH_MEMBERS and "id_number" not in errors.by_field:
+            # enter_cadre: an ID number on record adds a post to that person; the name must match.
+            existing = self.lookups.id_holder(ident) if self.lookups else None
+            if existing is not None and self.lookups.names.get(ident) != text(v["name"]):
+                errors.add("name", _("该身份证号已登记，但姓名与登记的不一致，请核对。"), "name_mismatch")
+        member_row = branch is not None and (self.kind == BRANCH_MEMBERS or v["joined_on"] is not None)
+        if member_row and "id_number" not in errors.by_field:
+            values, rule_errors = validate_member(
+                branch=branch, id_number=v["id_number"], name=v["name"], joined_on=v["joined_on"],
+                development_number=v["development_number"], exclude_pk=existing, lookups=self.lookups,
+                viewer=self.viewer)
             for field, errs in rule_errors.by_field.items():
-                for e in errs:
-                    if not (field == "joined_on" and "joined_on" in errors.by_field):
-                        errors.by_field.setdefault(field, []).append(e)
+                if not (field == "joined_on" and "joined_on" in errors.by_field):
+                    errors.by_field.setdefault(field, []).extend(errs)
+            v.update(values)
         elif "id_number" not in errors.by_field:
-            clean_id_number(v["id_number"], errors)
-            clean_name(v["name"], errors)
+            v["id_number"] = clean_id_number(v["id_number"], errors)
+            v["name"] = clean_name(v["name"], errors)
         self._duplicates(row_number, v, errors)
         if not errors:
-            args = {"target": target, "is_member_row": self.kind == BRANCH_MEMBERS, **v, "profile": profile}
+            args = {"target": target, "branch": branch if member_row else None, "existing": existing,
+                    "fields": v, "profile": profile}
         return args, errors
 
     def _duplicates(self, row_number: int, v: dict, errors: Errors) -> None:

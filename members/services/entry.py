@@ -41,21 +41,23 @@ def _ensure_may_override(actor) -> None:
 
 
 def validate_member(*, branch: Organization, id_number, name, joined_on: dt.date | None,
-                    development_number="", override_reason="", exclude_pk=None) -> tuple[dict, Errors]:
+                    development_number="", override_reason="", exclude_pk=None, lookups=None,
+                    viewer=None) -> tuple[dict, Errors]:
     """Every R-ENT check for one member; returns the cleaned values and the errors found."""
     errors = Errors()
     if branch.org_type != OrgType.BRANCH:  # R-ORG-2
         errors.add("branch", _("团员的组织关系只能在团支部。"), "org_type_not_allowed")
     id_number = clean_id_number(id_number, errors)
     name = clean_name(name, errors)
-    check_id_unregistered(id_number, errors, exclude_pk=exclude_pk)
+    check_id_unregistered(id_number, errors, exclude_pk=exclude_pk, lookups=lookups)
     if override_reason:
         if joined_on is None:
             errors.add("joined_on", _("请填写入团时间。"), "required")
     else:
         check_join_age(id_number, joined_on, branch.region_code, errors)
     number = normalize_dev_number(development_number)
-    check_dev_number(number, joined_on=joined_on, branch=branch, errors=errors, exclude_pk=exclude_pk)
+    check_dev_number(number, joined_on=joined_on, branch=branch, errors=errors, exclude_pk=exclude_pk,
+                     lookups=lookups, viewer=viewer)
     return {"id_number": id_number, "name": name, "joined_on": joined_on,
             "development_number": number or None}, errors
 
@@ -87,7 +89,8 @@ def enter_member(*, actor, branch: Organization, id_number, name, joined_on, dev
     if override_reason:
         _ensure_may_override(actor)
     values, errors = validate_member(branch=branch, id_number=id_number, name=name, joined_on=joined_on,
-                                      development_number=development_number, override_reason=override_reason)
+                                      development_number=development_number, override_reason=override_reason,
+                                      viewer=actor)
     extra = _profile(profile, errors)
     errors.raise_if_any()
     try:

@@ -12,6 +12,9 @@ urlpatterns = [
     path("password/forgot/", member_views.forgot_password, name="forgot_password"),
     path("orgs/", include("orgs.urls")),
     path("people/", include("members.urls")),
+    path("transfers/", include("transfers.urls")),
+    path("imports/", include("members.import_urls")),
+    path("people/", include("members.people_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -84,8 +84,12 @@ class Seeder:
                                    region_code=region)
 
     def person_id(self, born, region):
-        self.serial += 1
-        return make_id(self.rng, born, region, self.serial)
+        """A valid ID number not on record yet (reruns must not collide with earlier runs' people)."""
+        while True:
+            self.serial += 1
+            id_number = make_id(self.rng, born, region, self.serial)
+            if not Person.objects.filter(id_number=id_number).exists():
+                return id_number
 
     def name(self):
         return self.rng.choice(SURNAMES) + self.rng.choice(GIVEN)
@@ -108,7 +112,8 @@ class Seeder:
         return person
 
     def members(self, branch, count):
-        have = branch.memberships.filter(ended_at__isnull=True).count()
+        # Everyone who was ever here counts: members moved away by the demo transfers are not replaced.
+        have = branch.memberships.count()
         first_login = branch.memberships.filter(ended_at__isnull=True, person__password_set=False).order_by("pk").first()
         first_login = first_login.person if first_login else None
         for _ in range(max(count - have, 0)):
@@ -119,14 +124,23 @@ class Seeder:
             number = ""
             needs = joined >= (dt.date(2016, 1, 1) if branch.region_code == "65" else dt.date(2017, 1, 1))
             if needs:
-                self.dev_serial[joined.year] = self.dev_serial.get(joined.year, 0) + 1
-                number = f"{joined.year}{branch.region_code}{self.dev_serial[joined.year]:06d}"
+                number = self.next_number(joined.year, branch.region_code)
             person = enter_member(actor=None, branch=branch, id_number=self.person_id(born, branch.region_code),
                                   name=self.name(), joined_on=joined, development_number=number,
                                   **self.profile(branch))
             first_login = first_login or person
         if first_login:
             self.logins.append(("团员（首次登录）", branch.full_name, first_login.id_number, first_login.id_number[-8:]))
+
+    def next_number(self, year: int, region: str) -> str:
+        """The next free development number of that year and region: a rerun continues after the last."""
+        prefix = f"{year}{region}"
+        if prefix not in self.dev_serial:
+            last = (Person.objects.filter(development_number__startswith=prefix)
+                    .order_by("-development_number").values_list("development_number", flat=True).first())
+            self.dev_serial[prefix] = int(last[6:]) if last and last[6:].isdigit() else 0
+        self.dev_serial[prefix] += 1
+        return f"{prefix}{self.dev_serial[prefix]:06d}"
 
     def profile(self, org) -> dict:
         """A full record for most people; in two branches every 3rd leaves 民族 and 学历 empty (R-ENT-8)."""

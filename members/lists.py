@@ -1,6 +1,6 @@
 """Selectors behind the member list, the cadre list, the completion overview and the segments page.
 Each is one query (or a fixed few) whatever the subtree's size; templates touch only what is preloaded."""
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Substr
 
 from orgs.models import SEGMENT, Organization
@@ -65,9 +65,15 @@ def completion_by_child(org: Organization) -> list[dict]:
         .annotate(total=Count("pk"), ok=Count("pk", filter=Q(meets_standard=True))))}
     people = {}
     for model in (Membership, CadrePost):
-        for row in (model.objects.filter(org_path__startswith=org.path, ended_at__isnull=True)
-                    .exclude(org_path=org.path).annotate(child=Substr("org_path", 1, cut)).values("child")
-                    .annotate(incomplete=Count("person", filter=Q(person__is_complete=False), distinct=True))):
+        rows = (model.objects.filter(org_path__startswith=org.path, ended_at__isnull=True)
+                .exclude(org_path=org.path).annotate(child=Substr("org_path", 1, cut)))
+        counted = Q(person__is_complete=False)
+        if model is CadrePost:
+            # A cadre who is also a member in the same child's subtree was counted with the members.
+            rows = rows.annotate(member_here=Exists(Membership.objects.filter(
+                person=OuterRef("person_id"), ended_at__isnull=True, org_path__startswith=OuterRef("child"))))
+            counted &= Q(member_here=False)
+        for row in rows.values("child").annotate(incomplete=Count("person", filter=counted, distinct=True)):
             people[row["child"]] = people.get(row["child"], 0) + row["incomplete"]
     out = []
     for child in children:
@@ -92,7 +98,9 @@ def people_holding_back(org: Organization) -> list[Person]:
 
 def segments_with_use(org: Organization) -> QuerySet[NumberSegment]:
     """R-ENT-4a: each segment allocated in org's subtree (and to its ancestors), with numbers used / size."""
-    used = (Person.objects.filter(development_number__gte=OuterRef("first"), development_number__lte=OuterRef("last"))
+    # Text comparison alone would count a legacy "20160000001" inside 201600000001–201600000100 (R-ENT-5).
+    used = (Person.objects.filter(development_number__gte=OuterRef("first"), development_number__lte=OuterRef("last"),
+                                  development_number__regex=r"^[0-9]{12}$")
             .order_by().values(k=Value(1)).annotate(n=Count("pk")).values("n"))
     ancestors = org.ancestor_ids()
     return (NumberSegment.objects.filter(Q(org_path__startswith=org.path) | Q(org_id__in=ancestors))

@@ -184,3 +184,36 @@ class NumberSegment(models.Model):
     @property
     def size(self) -> int:
         return int(self.last) - int(self.first) + 1
+
+
+class ImportJob(models.Model):
+    """An uploaded workbook checked, then imported, outside the request (issue 5). Its state lives here,
+    so the progress page survives a reload; only members/import_jobs.py writes it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        CHECKING = "checking", _("正在检查")
+        CHECKED = "checked", _("检查完成")
+        IMPORTING = "importing", _("正在导入")
+        DONE = "done", _("已导入")
+        FAILED = "failed", _("未能完成")
+
+    actor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="import_jobs")
+    acting_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("模板"), max_length=20)
+    file_name = models.CharField(_("文件名"), max_length=200)
+    file_content = models.BinaryField()  # emptied once the job is done or failed: no personal data kept longer
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # [row, header, code, message]; row 0: the whole file
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)  # the worker's heartbeat
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["actor", "-created_at"], name="import_job_actor")]
+
+    def __str__(self):
+        return f"{self.file_name}（{self.get_status_display()}）"

@@ -126,7 +126,7 @@ def check_dev_number(number: str, *, joined_on, branch, errors: Errors, exclude_
             errors.add(field, _("%(year)s年及以后入团的须填写发展团员编号。") % {
                 "year": 2016 if branch.region_code == XINJIANG else 2017}, "dev_number_required")
         return
-    if not re.fullmatch(r"\d{12}", number):
+    if not re.fullmatch(r"[0-9]{12}", number):
         errors.add(field, _("发展团员编号应为12位数字（不含空格、字母）。"), "dev_number_format")
         return
     if joined_on is not None and number[:4] != f"{joined_on.year:04d}":

@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
@@ -11,10 +12,10 @@ from django.views.decorators.http import require_POST
 
 from orgs.acting import acting_org, admin_required
 from orgs.models import Organization, OrgType
+from orgs.permissions import admin_org_ids
 
 from .forms import ForgotPasswordForm, IdNumberLoginForm
 from .models import CadrePost, Membership
-from .permissions import may_change_person
 from .selectors import branch_of, current_posts, people_in_subtree
 from .services import issue_reset_code, reset_password
 
@@ -28,6 +29,11 @@ class LoginView(auth_views.LoginView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change.html"
     success_url = reverse_lazy("home")
+
+    def get_form_class(self):
+        # R-ACC-1: on the first login the old password is the last 8 characters of the ID number, just typed
+        # to sign in; asking for it again teaches nothing, so the first password is only chosen and confirmed.
+        return SetPasswordForm if self.request.user.must_change_password else super().get_form_class()
 
     def form_valid(self, form):
         messages.success(self.request, _("密码已设置。"))
@@ -74,10 +80,27 @@ def forgot_password(request):
     return render(request, "registration/forgot_password.html", {"form": form})
 
 
+def _with_may_issue(people, actor):
+    """R-ACC-2 for each row in the same query: one of the person's organizations, or its direct superior,
+    is among the actor's admin posts (what members.permissions.may_change_person checks for one person)."""
+    ids = admin_org_ids(actor)
+    return people.annotate(
+        _via_branch=Exists(Membership.objects.filter(person=OuterRef("pk"), ended_at__isnull=True)
+                           .filter(Q(branch_id__in=ids) | Q(branch__parent_id__in=ids))),
+        _via_post=Exists(CadrePost.objects.filter(person=OuterRef("pk"), ended_at__isnull=True)
+                         .filter(Q(org_id__in=ids) | Q(org__parent_id__in=ids))),
+    )
+
+
 @admin_required
 def reset_codes(request, acting):
     query = request.GET.get("q", "").strip()
-    people = Paginator(people_in_subtree(acting, query), 20).get_page(request.GET.get("page")) if query else None
+    people = None
+    if query:
+        people = Paginator(_with_may_issue(people_in_subtree(acting, query), request.user), 20).get_page(
+            request.GET.get("page"))
+        for person in people:
+            person.may_issue = person._via_branch or person._via_post
     return render(request, "members/reset_codes.html", {"query": query, "people": people})
 
 
@@ -85,9 +108,7 @@ def reset_codes(request, acting):
 @admin_required
 def reset_code_issue(request, acting, pk):
     person = get_object_or_404(people_in_subtree(acting), pk=pk)
-    if not may_change_person(request.user, person):
-        messages.error(request, _("只有此人所在组织或其直接上级的管理员可以生成重置码。"))
-        return redirect(f"{reverse_lazy('members:reset_codes')}?q={person.name}")
+    # R-AUTH-6: the service refuses an admin two levels up (HTTP 403) and audits the refusal.
     code = issue_reset_code(actor=request.user, person=person)
     # Shown once: the page is not cached and the code is never stored in the clear.
     response = render(request, "members/reset_code_issued.html", {"person": person, "code": code})

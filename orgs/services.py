@@ -113,9 +113,11 @@ def move_org(*, actor, org: Organization, new_parent: Organization) -> Organizat
         cut = len(old_path) + 1
         Organization.objects.filter(path__startswith=old_path).update(
             path=Concat(Value(new_path), Substr("path", cut)), depth=F("depth") + shift)
-        from members.models import CadrePost, Membership
+        from members.models import CadrePost, Membership, NumberSegment
+        from transfers.models import ApprovalStep
 
-        for model in (Membership, CadrePost):
+        # Every stored copy of a path follows the move (segments are listed by it, steps counted by it).
+        for model in (Membership, CadrePost, NumberSegment, ApprovalStep):
             model.objects.filter(org_path__startswith=old_path).update(
                 org_path=Concat(Value(new_path), Substr("org_path", cut)))
         Organization.objects.filter(pk=org.pk).update(parent=new_parent)

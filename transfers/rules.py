@@ -18,7 +18,8 @@ def check_reason(reason: str, note: str) -> None:
 
 
 def check_target(to_org: Organization, from_branch: Organization | None) -> None:
-    if not to_org.is_active:
+    # The row decides, not the caller's copy: the target may have been dissolved since it was picked.
+    if not Organization.objects.filter(pk=to_org.pk, is_active=True).exists():
         raise ValidationError({"to_org": ValidationError(_("目标组织已撤销，请重新选择。"), code="target_not_active")})
     if to_org.org_type == OrgType.LEADING:  # R-TR-6
         raise ValidationError({"to_org": ValidationError(

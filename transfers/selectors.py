@@ -1,11 +1,15 @@
 """Reads of the transfer workflow."""
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from orgs.models import Organization, OrgType
+from orgs.naming import normalize_full_name
 from orgs.permissions import admin_org_ids
+from orgs.selectors import subtree
 
-from .models import ApprovalStep, TransferRequest
+from .models import ApprovalStep, Message, TransferRequest
 
 STEP_RELATED = ("request__member", "request__from_branch", "request__to_org", "org", "org__parent")
 
@@ -50,3 +54,59 @@ def history(*, acting_org, status="", reason="", query="") -> QuerySet[TransferR
     if query:
         qs = qs.filter(member__name__contains=query.strip())
     return qs
+
+
+TIMELINE_STEPS = ApprovalStep.objects.select_related("org__parent", "decided_by", "acting_org").order_by("created_at", "pk")
+MIN_QUERY = 2
+
+
+def chain():
+    """Every step of each request of a page, in one query however many rows (the "whole chain" of UI.md)."""
+    return Prefetch("request__steps", queryset=TIMELINE_STEPS)
+
+
+def target_candidates(query: str, *, limit: int = 20) -> QuerySet[Organization]:
+    """R-ORG-5 / R-TR-6: active organizations anywhere in the country whose normalized full name contains
+    the query; never a leading organ (not a target)."""
+    key = normalize_full_name(query)
+    if len(key) < MIN_QUERY:
+        return Organization.objects.none()
+    return (Organization.objects.filter(is_active=True, name_key__contains=key).exclude(org_type=OrgType.LEADING)
+            .select_related("parent").order_by("depth", "full_name")[:limit])
+
+
+def visible_transfer(*, viewer, acting_org, pk) -> TransferRequest:
+    """One transfer with its timeline, for the member, the initiator, or an admin whose acting subtree holds
+    its from branch or its target (R-AUTH-1, R-AUTH-5); anyone else gets a 404."""
+    who = Q(member=viewer) | Q(initiated_by=viewer)
+    if acting_org is not None:
+        who |= Q(from_branch__path__startswith=acting_org.path) | Q(to_org__path__startswith=acting_org.path)
+    qs = (TransferRequest.objects.filter(who)
+          .select_related("member", "from_branch", "to_org", "to_branch", "initiated_by", "initiating_org")
+          .prefetch_related(Prefetch("steps", queryset=TIMELINE_STEPS)))
+    return get_object_or_404(qs, pk=pk)
+
+
+def with_timeline(pk) -> TransferRequest:
+    """A transfer already reached through a scoped lookup, with what its timeline shows."""
+    return (TransferRequest.objects.select_related("member", "from_branch", "to_org", "to_branch", "initiated_by",
+                                                   "initiating_org")
+            .prefetch_related(Prefetch("steps", queryset=TIMELINE_STEPS)).get(pk=pk))
+
+
+def branches_below(org: Organization) -> QuerySet[Organization]:
+    """Active branches of org's subtree, org itself excluded (R-AUTH-4: batch and assignment stay inside)."""
+    return subtree(org, include_self=False).filter(org_type=OrgType.BRANCH).order_by("depth", "full_name")
+
+
+def direct_branches(org: Organization) -> QuerySet[Organization]:
+    """R-TR-5: a committee transfers out the members of the branches directly below it."""
+    return Organization.objects.filter(parent=org, is_active=True, org_type=OrgType.BRANCH).order_by("full_name")
+
+
+def messages_of(person) -> QuerySet[Message]:
+    return Message.objects.filter(recipient=person).order_by("-created_at", "-pk")
+
+
+def unread_count(person) -> int:
+    return Message.objects.filter(recipient=person, read_at__isnull=True).count()

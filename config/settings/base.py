@@ -58,6 +58,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "orgs.context_processors.acting_org",
+                "transfers.context_processors.transfer_counts",
             ],
         },
     },
@@ -126,6 +127,8 @@ LOGGING = {
     "filters": {"mask_id_numbers": {"()": "audit.logging.MaskIdNumbersFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_id_numbers"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # runserver's request lines carry query strings (a search by ID number): through the masking filter too.
+    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
 IDENTITY_VERIFIER = env("IDENTITY_VERIFIER", default="members.verification.LocalVerifier")  # R-VER-3
 

@@ -8,7 +8,7 @@ from orgs.regions import PROVINCES
 
 from ..choices import CADRE_TITLES
 from ..profile import CadreKind, PoliticalStatus
-from ..rules import Errors, clean_id_number, clean_name, clean_profile
+from ..rules import Errors, clean_id_number, clean_name, clean_profile, normalize_dev_number
 from ..services.entry import validate_member
 from .columns import BRANCH_MEMBERS, COLUMNS
 from .reader import text, to_date
@@ -27,6 +27,15 @@ def headers(kind: str) -> dict[str, str]:
     return {c.field: c.header for c in COLUMNS[kind]}
 
 
+def _dev_number_text(value) -> str:
+    """The development number as single entry reads it (R-ENT-4): full-width digits folded and surrounding
+    spaces dropped, inner spaces kept, so "2018 0000 0001" is refused (dev_number_format) in both paths.
+    A number cell loses its ".0"."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return normalize_dev_number(value)
+
+
 def _raw_values(raw: dict, errors: Errors) -> dict:
     """Cells to Python values: text normalized, dates parsed, labels to codes."""
     v = {}
@@ -43,7 +52,7 @@ def _raw_values(raw: dict, errors: Errors) -> dict:
     except (ValueError, OverflowError):
         errors.add("joined_on", _("入团时间不是有效日期，请填写如 2016-05-04。"), "date_invalid")
         v["joined_on"] = None
-    v["development_number"] = text(raw.get("development_number"))
+    v["development_number"] = _dev_number_text(raw.get("development_number"))
     for field in PROFILE_FIELDS:
         if field in raw:
             v[field] = text(raw.get(field)) if field not in ("work_unit", "city") else str(raw.get(field) or "").strip()

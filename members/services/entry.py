@@ -84,10 +84,12 @@ def _new_person(values: dict, extra: dict) -> Person:
 @refusals_audited("member.enter")
 def enter_member(*, actor, branch: Organization, id_number, name, joined_on, development_number="",
                  override_reason: str = "", **profile) -> Person:
-    ensure_may_change_in(actor, branch)  # R-AUTH-2
     override_reason = (override_reason or "").strip()
     if override_reason:
+        # R-ENT-3: the central organ enters these people into any branch of the tree; no one else may.
         _ensure_may_override(actor)
+    else:
+        ensure_may_change_in(actor, branch)  # R-AUTH-2
     values, errors = validate_member(branch=branch, id_number=id_number, name=name, joined_on=joined_on,
                                       development_number=development_number, override_reason=override_reason,
                                       viewer=actor)

@@ -29,7 +29,7 @@ def allocate_segment(*, actor, org: Organization, year: int, first: str, last: s
     _ensure_may_allocate(actor, org)
     first, last = str(first).strip(), str(last).strip()
     for field, value in (("first", first), ("last", last)):
-        if not re.fullmatch(r"\d{12}", value):
+        if not re.fullmatch(r"[0-9]{12}", value):
             raise ValidationError({field: ValidationError(_("号段编号应为12位数字。"), code="dev_number_format")})
         if value[:4] != f"{int(year):04d}":
             raise ValidationError({field: ValidationError(

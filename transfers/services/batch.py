@@ -44,7 +44,10 @@ def _check(acting_org, from_branch, members, to_branch) -> None:
     if not members:
         raise ValidationError({"members": ValidationError(_("请至少选择一名团员。"), code="required")})
     for org, field in ((from_branch, "from_branch"), (to_branch, "to_branch")):
-        if org.org_type != OrgType.BRANCH or not org.is_active:
+        # The row decides, not the caller's copy: the branch may have been dissolved since it was picked.
+        if not Organization.objects.filter(pk=org.pk, is_active=True).exists():
+            raise ValidationError({field: ValidationError(_("该团支部已撤销，请重新选择。"), code="target_not_active")})
+        if org.org_type != OrgType.BRANCH:
             raise ValidationError({field: ValidationError(_("请选择一个有效的团支部。"), code="target_not_allowed")})
         if not is_within(org, acting_org) or org.pk == acting_org.pk:  # R-AUTH-4
             raise ValidationError({field: ValidationError(_("只能在本组织下属的团支部之间批量接转。"),

@@ -58,7 +58,9 @@ def assign_branch(*, actor, acting_org: Organization, step: ApprovalStep, branch
             raise _wrong_kind(step.kind)
         ensure_pending(request, step)
         branch = Organization.objects.get(pk=branch.pk)
-        if branch.org_type != OrgType.BRANCH or not branch.is_active:
+        if not branch.is_active:
+            raise ValidationError({"branch": ValidationError(_("该团支部已撤销，请重新选择。"), code="target_not_active")})
+        if branch.org_type != OrgType.BRANCH:
             raise ValidationError({"branch": ValidationError(_("请选择一个有效的团支部。"), code="target_not_allowed")})
         if not (is_within(branch, step.org) and is_within(branch, acting_org)):
             raise ValidationError({"branch": ValidationError(_("只能分配到本组织下属的团支部。"), code="not_in_subtree")})

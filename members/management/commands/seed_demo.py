@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from members.demo import Seeder
+from transfers.demo import seed_transfers
 
 
 class Command(BaseCommand):
@@ -11,6 +12,7 @@ class Command(BaseCommand):
         seeder = Seeder()
         with transaction.atomic():
             seeder.run()
+            seed_transfers()
         seeder.after_commit()
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。登录（身份证号 / 密码）："))
         seen = set()

@@ -1,0 +1,297 @@
+"""People pages, the reading side (issue 3 item 7): member and cadre lists, the person page, the completion
+overview and the segments page. Entry and edit forms are in people_edit_views.py.
+
+Every admin page acts as the chosen organization (R-AUTH-1) and looks objects up inside its subtree, so an
+outsider gets 404; services do the writing and check permission themselves (R-AUTH-2), a refusal is a 403 page.
+"""
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from audit.models import AuditEvent
+from audit.services import record
+from orgs.acting import admin_required
+from orgs.models import Organization
+from orgs.permissions import may_change_in
+from orgs.regions import PROVINCES
+from orgs.selectors import ancestors, subtree
+
+from .choices import CADRE_TITLES, DevNumberIssue, Verification
+from .completeness import MIN_BRANCH_PEOPLE, MIN_CADRES, missing_fields, org_figures
+from .lists import cadre_list, completion_by_child, member_list, orgs_behind, people_holding_back, segments_with_use
+from .people_forms import SegmentForm
+from .people_selectors import (
+    SMALL_BRANCH,
+    branch_choices,
+    current_branches,
+    member_counts,
+    memberships_of,
+    posts_of,
+    small_branches,
+    with_member_counts,
+)
+from .permissions import may_change_person
+from .profile import OPTIONAL_FIELDS, REQUIRED_FIELDS
+from .selectors import people_in_subtree
+from .services import allocate_segment
+from .services.segments import ALLOCATING_TYPES
+
+PAGE_SIZE = 50
+
+
+# --- shared by the people pages -------------------------------------------------------------------------
+
+def refusal_page(view):
+    """A PermissionDenied from the view, its decorators or a service becomes the 403 page, with its message."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            message = str(exc) or _("您没有权限办理此项。")
+            # The site's 403 page when there is one, else this app's own.
+            return render(request, ["403.html", "people/forbidden.html"], {"exception": message, "message": message},
+                          status=403)
+
+    return wrapper
+
+
+def deny(request, *, action: str, message: str, target=None, acting=None):
+    """Refuse in the view (a page the user may not even open) and audit it, like the services do (R-AUTH-6)."""
+    with transaction.atomic():
+        record(actor=request.user, action=action, target=target, acting_org=acting,
+               result=AuditEvent.Result.DENIED, reason=message)
+    raise PermissionDenied(message)
+
+
+def person_in_scope(acting: Organization, pk: int):
+    """A member or cadre of the acting subtree (their branch or one of their posts' organization), or 404."""
+    return get_object_or_404(people_in_subtree(acting), pk=pk)
+
+
+def org_in_scope(acting: Organization, pk: int) -> Organization:
+    return get_object_or_404(subtree(acting), pk=pk)
+
+
+def _flag(request, name: str) -> bool:
+    return request.GET.get(name, "") in ("1", "on", "true")
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _querystring(request) -> str:
+    """The current filters without the page number, for pagination links."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _page(request, rows):
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _list_filters(request) -> dict:
+    unverified = request.GET.get("unverified", "")
+    return {
+        "query": request.GET.get("q", "").strip(),
+        "incomplete": _flag(request, "incomplete"),
+        "unverified": unverified if unverified in (Verification.PENDING, Verification.FAILED) else "",
+        "dev_issue": _flag(request, "dev_issue"),
+    }
+
+
+# --- lists ----------------------------------------------------------------------------------------------
+
+@refusal_page
+@admin_required
+def members(request, acting):
+    """The member list (R-CMP-4: branch admins see who is incomplete here)."""
+    filters = _list_filters(request)
+    branch_id = _int(request.GET.get("branch"))
+    rows = member_list(acting, branch_id=branch_id, **filters)
+    page = _page(request, rows)
+    return render(request, "people/member_list.html", {
+        "page": page, "filters": filters, "branch_id": branch_id, "branches": branch_choices(acting),
+        "filtered": any(filters.values()) or bool(branch_id), "qs": _querystring(request),
+        "unverified_choices": _unverified_choices(),
+    })
+
+
+@refusal_page
+@admin_required
+def cadres(request, acting):
+    """The cadre list (R-CMP-4: admins of other types see who is incomplete here). A branch admin sees the
+    branch's own cadres; others see the non-branch organizations' cadres unless they ask for branches too."""
+    filters = _list_filters(request)
+    title = request.GET.get("title", "")
+    title = title if title in CADRE_TITLES else ""
+    with_branches = acting.is_branch or _flag(request, "branches")
+    rows = cadre_list(acting, query=filters["query"], incomplete=filters["incomplete"],
+                      unverified=filters["unverified"], title=title, include_branches=with_branches)
+    if filters["dev_issue"]:
+        rows = rows.exclude(person__dev_number_issue="")
+    page = _page(request, rows)
+    for post in page:
+        post.may_end = may_change_in(request.user, post.org)  # admin posts are cached on the user: no query
+    return render(request, "people/cadre_list.html", {
+        "page": page, "filters": filters, "title": title, "titles": CADRE_TITLES, "with_branches": with_branches,
+        "filtered": any(filters.values()) or bool(title), "qs": _querystring(request),
+        "unverified_choices": _unverified_choices(),
+    })
+
+
+def _unverified_choices():
+    return [(Verification.PENDING, Verification.PENDING.label), (Verification.FAILED, Verification.FAILED.label)]
+
+
+# --- the person page ------------------------------------------------------------------------------------
+
+DEV_ISSUE_TEXT = {
+    DevNumberIssue.MISSING: gettext_lazy("2017年及以后入团（新疆2016年及以后）的团员须有发展团员编号，目前档案中没有。"),
+    DevNumberIssue.FORMAT: gettext_lazy("发展团员编号应为12位数字，档案中的编号格式不对（位数不对，或含字母、空格）。"),
+    DevNumberIssue.YEAR: gettext_lazy("发展团员编号的前4位应为入团年份，档案中的编号与入团时间不一致。"),
+    DevNumberIssue.SEGMENT: gettext_lazy("发展团员编号不在本组织及上级组织分配的号段内。"),
+    DevNumberIssue.TAKEN: gettext_lazy("档案中的发展团员编号与他人重复。请联系上级组织查找编号持有人。"),
+}
+
+
+@refusal_page
+@login_required
+def me(request):
+    """R-AUTH-5: a member sees their own record."""
+    return _person_page(request, request.user, acting=None)
+
+
+@refusal_page
+@admin_required
+def detail(request, acting, pk):
+    return _person_page(request, person_in_scope(acting, pk), acting=acting)
+
+
+def _person_page(request, person, *, acting):
+    user = request.user
+    is_self = person.pk == user.pk
+    may_change = not is_self and acting is not None and may_change_person(user, person)
+    history = list(memberships_of(person))
+    branch = next((m.branch for m in history if m.ended_at is None), None)
+    missing = missing_fields(person, branch)
+    # R-AUTH-6: the whole ID number to the person, and to an admin allowed to change them on an audited request.
+    show_whole = is_self
+    if may_change and request.GET.get("show_id") == "1":
+        record(actor=user, action="person.view_id_number", target=person, acting_org=acting)
+        show_whole = True
+    response = render(request, "people/person.html", {
+        "person": person, "is_self": is_self, "may_change": may_change, "show_whole": show_whole,
+        "id_number": person.id_number if show_whole else person.masked_id_number,
+        "branch": branch, "history": history, "posts": list(posts_of(person)),
+        "profile": _profile_rows(person, missing), "missing": missing,
+        "dev_issue_text": DEV_ISSUE_TEXT.get(person.dev_number_issue, ""),
+    })
+    if show_whole:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+def _profile_rows(person, missing) -> list[dict]:
+    missing_names = {name for name, _label in missing}
+    rows = []
+    for required, fields in ((True, REQUIRED_FIELDS), (False, OPTIONAL_FIELDS)):
+        for name, label in fields:
+            value = getattr(person, name)
+            if hasattr(person, f"get_{name}_display") and value:
+                value = getattr(person, f"get_{name}_display")()
+            elif name == "province" and value:
+                value = PROVINCES.get(value, value)
+            rows.append({"name": name, "label": label, "value": value, "required": required,
+                         "missing": name in missing_names})
+    return rows
+
+
+# --- completion (R-CMP-4) -------------------------------------------------------------------------------
+
+@refusal_page
+@admin_required
+def completion(request, acting, pk=None):
+    """How many organizations of the subtree meet their standard, by child, with drill-down (R-CMP-4)."""
+    org = acting if pk is None else org_in_scope(acting, pk)
+    rows = completion_by_child(org)
+    counts = member_counts(r["org"].pk for r in rows if r["org"].is_branch)
+    for row in rows:
+        row["pct"] = round(100 * row["ok"] / row["total"]) if row["total"] else 0
+        row["members"] = counts.get(row["org"].pk, 0) if row["org"].is_branch else None
+        row["small"] = row["org"].is_branch and row["members"] < SMALL_BRANCH  # R-ORG-7
+    show_small = _flag(request, "small")
+    listed = small_branches(org) if show_small else with_member_counts(orgs_behind(org))
+    total = sum(r["total"] for r in rows) + 1
+    ok = sum(r["ok"] for r in rows) + org.meets_standard
+    return render(request, "people/completion.html", {
+        "org": org, "rows": rows, "page": _page(request, listed), "show_small": show_small,
+        "total": total, "ok": ok, "pct": round(100 * ok / total), "n_small": small_branches(org).count(),
+        "trail": _trail(acting, org), "qs": _querystring(request), "small_limit": SMALL_BRANCH,
+    })
+
+
+@refusal_page
+@admin_required
+def completion_org(request, acting, pk):
+    """The incomplete people who keep one organization below its standard, each linked to their page."""
+    org = org_in_scope(acting, pk)
+    people = people_holding_back(org)
+    branches = current_branches(p.pk for p in people)
+    for person in people:
+        person.missing = missing_fields(person, branches.get(person.pk))
+    figures = org_figures([org.pk])[org.pk]
+    return render(request, "people/completion_org.html", {
+        "org": org, "page": _page(request, people), "figures": figures, "trail": _trail(acting, org),
+        "minimum": MIN_BRANCH_PEOPLE if org.is_branch else MIN_CADRES.get(org.org_type, 1),
+        "members": member_counts([org.pk]).get(org.pk, 0) if org.is_branch else None,
+        "small_limit": SMALL_BRANCH,
+    })
+
+
+def _trail(acting, org) -> list[Organization]:
+    return [a for a in ancestors(org, include_self=False) if a.path.startswith(acting.path)]
+
+
+# --- development-number segments (R-ENT-4a) -------------------------------------------------------------
+
+@refusal_page
+@admin_required
+def segments(request, acting):
+    may_allocate = acting.org_type in ALLOCATING_TYPES
+    form = None
+    if may_allocate:
+        targets = subtree(acting).order_by("depth", "full_name")
+        form = SegmentForm(request.POST or None, orgs=targets, initial={"org": acting.pk, "year": timezone.localdate().year})
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied(_("只有团的领导机关和团委的管理员可以为本级及下级分配号段。"))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                segment = allocate_segment(actor=request.user, org=data["org"], year=data["year"],
+                                           first=data["first"], last=data["last"])
+            except ValidationError as exc:
+                form.apply_errors(exc)
+            else:
+                messages.success(request, _("已为“%(org)s”分配号段 %(a)s–%(b)s。") % {
+                    "org": segment.org.full_name, "a": segment.first, "b": segment.last})
+                return redirect("people:segments")
+    page = _page(request, segments_with_use(acting))
+    for segment in page:
+        segment.pct = min(100, round(100 * segment.used / segment.size)) if segment.size else 0
+    return render(request, "people/segments.html", {"page": page, "form": form, "qs": _querystring(request)})

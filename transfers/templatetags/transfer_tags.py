@@ -1,0 +1,133 @@
+"""How times and statuses look on the transfer pages (UI.md): Asia/Shanghai, relative when recent with the
+exact time on hover and focus; one colour and one word per status; deadlines as "还剩 2 天" / "已超时 5 小时"."""
+import datetime as dt
+import zoneinfo
+
+from django import template
+from django.conf import settings
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ..models import ApprovalStep, TransferRequest
+
+register = template.Library()
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+RECENT = dt.timedelta(days=7)
+CLOCK = mark_safe('<svg class="clock" viewBox="0 0 16 16" width="13" height="13" aria-hidden="true" focusable="false">'
+                  '<circle cx="8" cy="8" r="6.5" fill="none" stroke="currentColor" stroke-width="1.6"/>'
+                  '<path d="M8 4.5V8l2.5 1.6" fill="none" stroke="currentColor" stroke-width="1.6" '
+                  'stroke-linecap="round"/></svg>')
+
+
+def exact(value) -> str:
+    return timezone.localtime(value, SHANGHAI).strftime("%Y-%m-%d %H:%M")
+
+
+def _span(delta: dt.timedelta) -> str:
+    """A duration in its largest whole unit: 2 天, 5 小时, 12 分钟."""
+    seconds = max(int(delta.total_seconds()), 0)
+    if seconds >= 86400:
+        n = seconds // 86400
+        return ngettext("%(n)d 天", "%(n)d 天", n) % {"n": n}
+    if seconds >= 3600:
+        n = seconds // 3600
+        return ngettext("%(n)d 小时", "%(n)d 小时", n) % {"n": n}
+    n = max(seconds // 60, 1)
+    return ngettext("%(n)d 分钟", "%(n)d 分钟", n) % {"n": n}
+
+
+def relative(value, now=None) -> str:
+    delta = (now or timezone.now()) - value
+    if delta < dt.timedelta(minutes=1):
+        return _("刚刚")
+    if delta < RECENT:
+        return _("%(span)s前") % {"span": _span(delta)}
+    return exact(value)
+
+
+@register.simple_tag
+def when(value):
+    """<time> with the relative wording and the exact Asia/Shanghai time in its title (shown on focus too)."""
+    if not value:
+        return "—"
+    title = _("%(t)s（北京时间）") % {"t": exact(value)}
+    return format_html('<time datetime="{}" title="{}" tabindex="0" data-exact="{}">{}</time>',
+                       value.isoformat(), title, exact(value), relative(value))
+
+
+def is_overdue(step, now=None) -> bool:
+    return (step.status == ApprovalStep.Status.PENDING
+            and step.created_at < (now or timezone.now()) - settings.TRANSFER_OVERDUE_AFTER)
+
+
+@register.filter
+def overdue(step) -> bool:
+    return is_overdue(step)
+
+
+@register.simple_tag
+def deadline(step):
+    """R-TR-8: 72 hours to decide. "还剩 2 天" before the mark, "已超时 5 小时" after it."""
+    if step.status != ApprovalStep.Status.PENDING:
+        return ""
+    mark = step.created_at + settings.TRANSFER_OVERDUE_AFTER
+    now = timezone.now()
+    title = _("办理时限：%(t)s（北京时间）") % {"t": exact(mark)}
+    if now <= mark:
+        return format_html('<span class="deadline" title="{}">{}</span>', title, _("还剩 %(span)s") % {"span": _span(mark - now)})
+    return format_html('<span class="deadline late" title="{}">{}</span>', title,
+                       _("已超时 %(span)s") % {"span": _span(now - mark)})
+
+
+@register.simple_tag
+def auto_approval(step):
+    """R-TR-7: OUT and IN steps are approved automatically at due_at; ASSIGN never."""
+    if step.status != ApprovalStep.Status.PENDING or not step.due_at:
+        return ""
+    left = step.due_at - timezone.now()
+    text = (_("%(span)s后自动同意") % {"span": _span(left)}) if left.total_seconds() > 0 else _("即将自动同意")
+    return format_html('<span class="auto-note" title="{}">{} {}</span>',
+                       _("自动同意时间：%(t)s（北京时间）") % {"t": exact(step.due_at)}, CLOCK, text)
+
+
+STEP_CLASS = {
+    ApprovalStep.Status.PENDING: "pending", ApprovalStep.Status.APPROVED: "ok",
+    ApprovalStep.Status.AUTO_APPROVED: "ok", ApprovalStep.Status.REJECTED: "muted",
+    ApprovalStep.Status.CANCELLED: "muted",
+}
+REQUEST_CLASS = {
+    TransferRequest.Status.PENDING: "pending", TransferRequest.Status.COMPLETED: "ok",
+    TransferRequest.Status.REJECTED: "muted", TransferRequest.Status.WITHDRAWN: "muted",
+}
+
+
+@register.simple_tag
+def step_badge(step):
+    if is_overdue(step):
+        return format_html('<span class="badge warn">{} · {}</span>', step.get_status_display(), _("已超时"))
+    if step.status == ApprovalStep.Status.AUTO_APPROVED:
+        return format_html('<span class="badge ok auto">{} {}</span>', CLOCK, step.get_status_display())
+    return format_html('<span class="badge {}">{}</span>', STEP_CLASS[step.status], step.get_status_display())
+
+
+@register.simple_tag
+def request_badge(transfer):
+    return format_html('<span class="badge {}">{}</span>', REQUEST_CLASS[transfer.status],
+                       transfer.get_status_display())
+
+
+@register.filter
+def pending_step(transfer):
+    """The step that has the transfer now (steps prefetched: no query)."""
+    return next((s for s in transfer.steps.all() if s.status == ApprovalStep.Status.PENDING), None)
+
+
+@register.filter
+def tone(obj) -> str:
+    """The status colour of a transfer or a step, for borders and timeline dots."""
+    if isinstance(obj, ApprovalStep):
+        return "late" if is_overdue(obj) else STEP_CLASS[obj.status]
+    return REQUEST_CLASS[obj.status]

@@ -1,0 +1,84 @@
+"""What every transfer page shares: the double-submit token, showing refusals, attaching a service's
+ValidationError to the form fields it names."""
+import functools
+import secrets
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+ISSUED = "transfer_tokens"
+USED = "transfer_tokens_used"
+KEEP_ISSUED = 50   # pages rendered and not yet submitted
+KEEP_USED = 300
+
+
+def issue_token(request) -> str:
+    """A random token for the forms of one rendered page, remembered in the session."""
+    token = secrets.token_urlsafe(16)
+    request.session[ISSUED] = (request.session.get(ISSUED, []) + [token])[-KEEP_ISSUED:]
+    return token
+
+
+def consume_token(request, key: str) -> bool:
+    """True the first time this page's token is posted for `key` (e.g. "approve:12"); False for a second
+    submit of the same form, or for a token this session never issued. Concurrent duplicates that race
+    past the session are stopped by the services (one pending transfer per member, step_not_pending)."""
+    token = request.POST.get("idem", "")
+    used = request.session.get(USED, [])
+    mark = f"{token}:{key}"
+    if not token or token not in request.session.get(ISSUED, []) or mark in used:
+        return False
+    request.session[USED] = (used + [mark])[-KEEP_USED:]
+    return True
+
+
+def refuse_double_submit(request, to: str, *args):
+    messages.error(request, _("请勿重复提交：这张表单已经提交过（或页面已过期），本次没有做任何处理。请刷新页面查看结果。"))
+    return redirect(to, *args)
+
+
+def shows_refusals(view):
+    """PermissionDenied, from a decorator, a scoped check or a service, becomes a 403 page that says why."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            reason = str(exc) or _("您没有权限办理此项。")
+            return render(request, "transfers/denied.html", {"reason": reason}, status=403)
+
+    return wrapper
+
+
+def add_service_errors(form, exc: ValidationError) -> None:
+    """Each message next to the field the rule names, or at the top of the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def next_or(request, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+def target_choices(form):
+    """The picked target (checked) and the results shown under the search box after a POST, so that
+    without JavaScript a typed name still offers the organizations it matches."""
+    from ..selectors import target_candidates
+
+    if form is None or not form.is_bound or not hasattr(form, "cleaned_data"):
+        return None, []
+    picked = form.cleaned_data.get("target")
+    if picked is not None:
+        return picked, [picked]
+    return None, list(target_candidates(form.data.get("to_org_name", "")))

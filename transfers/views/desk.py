@@ -1,0 +1,92 @@
+"""An admin starts a transfer: transfer in (R-TR-2/4) and transfer out (R-TR-3/5)."""
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from members.selectors import branch_of, members_of
+from orgs.acting import admin_required
+
+from ..forms import REASON_GUIDANCE, TransferInForm, TransferOutForm
+from ..selectors import direct_branches
+from ..services import transfer_in, transfer_out
+from ..services.start import ensure_may_transfer, find_member
+from .common import add_service_errors, consume_token, issue_token, refuse_double_submit, shows_refusals, target_choices
+
+
+def _guidance(form):
+    return [(value, label, REASON_GUIDANCE[value]) for value, label in form.fields["reason"].choices if value]
+
+
+def _int(raw):
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+@shows_refusals
+@admin_required
+def transfer_in_view(request, acting):
+    ensure_may_transfer(request.user, acting)  # a leading organ does not transfer (403 that says so)
+    form = TransferInForm(request.POST or None)
+    person = branch = None
+    submitting = request.method == "POST" and "submit" in request.POST
+    if submitting and not consume_token(request, "transfer_in"):
+        return refuse_double_submit(request, "transfers:transfer_in")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            # R-TR-2: the person's current branch is shown only once the name matches the ID number.
+            person = find_member(data["id_number"], data["name"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            branch = branch_of(person)
+            if submitting:
+                try:
+                    transfer = transfer_in(actor=request.user, acting_org=acting, id_number=data["id_number"],
+                                           name=data["name"], reason=data["reason"], note=data["note"])
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                else:
+                    messages.success(request, _("已提交转入，等待%(org)s审批转出。") % {"org": transfer.from_branch.full_name})
+                    return redirect("transfers:detail", transfer.pk)
+    return render(request, "transfers/transfer_in.html", {
+        "form": form, "person": person, "branch": branch, "acting": acting, "idem": issue_token(request),
+        "guidance": _guidance(form),
+    })
+
+
+@shows_refusals
+@admin_required
+def transfer_out_view(request, acting):
+    ensure_may_transfer(request.user, acting)
+    branches = None
+    if acting.is_branch:
+        branch = acting
+    else:  # R-TR-5: first a branch directly below, then its member
+        branches = direct_branches(acting)
+        picked = _int(request.GET.get("branch"))
+        branch = get_object_or_404(branches, pk=picked) if picked else None
+    form = None
+    if branch is not None:
+        form = TransferOutForm(request.POST or None, members=members_of(branch))
+        if request.method == "POST":
+            if not consume_token(request, f"transfer_out:{branch.pk}"):
+                return refuse_double_submit(request, request.get_full_path())
+            if form.is_valid():
+                data = form.cleaned_data
+                try:
+                    transfer = transfer_out(actor=request.user, acting_org=acting, member=data["member"],
+                                            to_org=data["target"], reason=data["reason"], note=data["note"])
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+                else:
+                    messages.success(request, _("已提交转出，等待%(org)s审批转入。") % {"org": transfer.to_org.full_name})
+                    return redirect("transfers:detail", transfer.pk)
+    picked, candidates = target_choices(form)
+    return render(request, "transfers/transfer_out.html", {
+        "form": form, "branch": branch, "branches": branches, "acting": acting, "idem": issue_token(request),
+        "guidance": _guidance(form) if form else [], "picked": picked, "candidates": candidates,
+    })

@@ -1,0 +1,126 @@
+"""The approver's desk: the inbox of pending steps (R-TR-8: overdue first), approve, reject with a reason
+(R-TR-11), assign a branch (R-TR-4/6), and the escalation list of the superior."""
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from orgs.acting import admin_required
+from orgs.selectors import is_within
+
+from ..forms import AssignForm, RejectForm
+from ..models import ApprovalStep
+from ..selectors import branches_below, chain, escalations, overdue_cutoff, pending_steps, with_timeline
+from ..services import approve, assign_branch, reject
+from .common import add_service_errors, consume_token, issue_token, next_or, refuse_double_submit, shows_refusals
+
+PER_PAGE = 50
+ROW_RELATED = ("request__initiated_by", "request__initiating_org", "request__to_branch")
+
+
+def _rows(qs, request):
+    qs = qs.select_related(*ROW_RELATED).prefetch_related(chain())
+    return Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+
+
+def _assign_choices(step):
+    """R-TR-6 / R-AUTH-4: branches of the target's subtree (itself inside the acting subtree: the step is
+    the acting organization's or a direct subordinate's), never the branch the member came from."""
+    return branches_below(step.org).exclude(pk=step.request.from_branch_id)
+
+
+def _scoped_step(request, acting, step_id) -> ApprovalStep:
+    # Only what this admin, acting as this organization, may decide; anything else is a 404.
+    return get_object_or_404(pending_steps(actor=request.user, acting_org=acting).select_related(*ROW_RELATED),
+                             pk=step_id)
+
+
+@shows_refusals
+@admin_required
+def inbox(request, acting):
+    steps = pending_steps(actor=request.user, acting_org=acting)
+    page = _rows(steps, request)
+    cutoff = overdue_cutoff()
+    rows = list(page)
+    assigns = [s for s in rows if s.kind == ApprovalStep.Kind.ASSIGN]
+    if assigns:  # one query for every assign row of the page
+        below = list(branches_below(acting) if not acting.is_branch else [])
+        for step in assigns:
+            step.branch_choices = [b for b in below if is_within(b, step.org) and b.pk != step.request.from_branch_id]
+    return render(request, "transfers/inbox.html", {
+        "page": page, "rows": rows, "cutoff": cutoff, "idem": issue_token(request),
+        "overdue": steps.filter(created_at__lt=cutoff).count(), "here": reverse("transfers:inbox"),
+    })
+
+
+@require_POST
+@shows_refusals
+@admin_required
+def approve_view(request, acting, step_id):
+    back = next_or(request, reverse("transfers:inbox"))
+    # The token first: a double click lands on "请勿重复提交", not on a 404 for a step no longer pending.
+    if not consume_token(request, f"approve:{step_id}"):
+        return refuse_double_submit(request, back)
+    step = _scoped_step(request, acting, step_id)
+    try:
+        approve(actor=request.user, acting_org=acting, step=step, comment=request.POST.get("comment", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("已同意 %(who)s 的%(kind)s。") % {"who": step.request.member.name,
+                                                                   "kind": step.get_kind_display()})
+    return redirect(back)
+
+
+@shows_refusals
+@admin_required
+def reject_view(request, acting, step_id):
+    """GET: the step, its chain and the reason form. POST: reject; a refusal re-shows the form."""
+    if request.method == "POST" and not consume_token(request, f"reject:{step_id}"):
+        return refuse_double_submit(request, "transfers:inbox")
+    step = _scoped_step(request, acting, step_id)
+    form = RejectForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                reject(actor=request.user, acting_org=acting, step=step, reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已退回 %(who)s 的转接申请。") % {"who": step.request.member.name})
+                return redirect(next_or(request, reverse("transfers:inbox")))
+    return render(request, "transfers/reject.html", {"step": step, "form": form, "idem": issue_token(request),
+                                                     "t": with_timeline(step.request_id)})
+
+
+@shows_refusals
+@admin_required
+def assign_view(request, acting, step_id):
+    if request.method == "POST" and not consume_token(request, f"assign:{step_id}"):
+        return refuse_double_submit(request, "transfers:inbox")
+    step = _scoped_step(request, acting, step_id)
+    form = AssignForm(request.POST or None, branches=_assign_choices(step))
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                transfer = assign_branch(actor=request.user, acting_org=acting, step=step,
+                                         branch=form.cleaned_data["branch"])
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已将 %(who)s 分配到%(branch)s，转接完成。") % {
+                    "who": step.request.member.name, "branch": transfer.to_branch.full_name})
+                return redirect(next_or(request, reverse("transfers:inbox")))
+    return render(request, "transfers/assign.html", {"step": step, "form": form, "idem": issue_token(request),
+                                                     "t": with_timeline(step.request_id)})
+
+
+@shows_refusals
+@admin_required
+def escalations_view(request, acting):
+    steps = escalations(actor=request.user, acting_org=acting)
+    page = _rows(steps, request)
+    return render(request, "transfers/escalations.html", {"page": page, "rows": list(page), "cutoff": overdue_cutoff()})

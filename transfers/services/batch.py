@@ -20,8 +20,8 @@ from .flow import complete
 BATCH_TYPES = {OrgType.COMMITTEE, OrgType.WORKING_COMMITTEE, OrgType.GENERAL_BRANCH}
 
 
-def precheck(*, acting_org, from_branch, members, to_branch) -> dict[int, str]:
-    """Per person, why they cannot move ('' when they can): the batch page shows it before confirming."""
+def precheck_codes(*, from_branch, members) -> dict[int, tuple[str, str]]:
+    """Per person, (code, message) of why they cannot move, or ("", "") when they can."""
     current = dict(Membership.objects.filter(person__in=members, ended_at__isnull=True)
                    .values_list("person_id", "branch_id"))
     pending = set(TransferRequest.objects.filter(member__in=members, status=TransferRequest.Status.PENDING)
@@ -29,12 +29,17 @@ def precheck(*, acting_org, from_branch, members, to_branch) -> dict[int, str]:
     out = {}
     for person in members:
         if current.get(person.pk) != from_branch.pk:
-            out[person.pk] = _("不是所选团支部的团员")
-        elif person.pk in pending:
-            out[person.pk] = _("已有一项正在办理的转接")
+            out[person.pk] = ("not_a_member", _("不是所选团支部的团员"))
+        elif person.pk in pending:  # R-TR-10
+            out[person.pk] = ("transfer_in_progress", _("已有一项正在办理的转接"))
         else:
-            out[person.pk] = ""
+            out[person.pk] = ("", "")
     return out
+
+
+def precheck(*, acting_org, from_branch, members, to_branch) -> dict[int, str]:
+    """Per person, why they cannot move ('' when they can): the batch page shows it before confirming."""
+    return {pk: why for pk, (_code, why) in precheck_codes(from_branch=from_branch, members=members).items()}
 
 
 def _check(acting_org, from_branch, members, to_branch) -> None:
@@ -65,12 +70,12 @@ def batch_transfer(*, actor, acting_org: Organization, from_branch: Organization
     members = list({m.pk: m for m in members}.values())
     _check(acting_org, from_branch, members, to_branch)
     check_reason(reason, note)
-    problems = {pk: why for pk, why in precheck(acting_org=acting_org, from_branch=from_branch, members=members,
-                                                to_branch=to_branch).items() if why}
+    problems = {pk: found for pk, found in precheck_codes(from_branch=from_branch, members=members).items()
+                if found[0]}
     if problems:
         names = {m.pk: m.name for m in members}
-        raise ValidationError([ValidationError(f"{names[pk]}：{why}", code="not_a_member" if "团员" in why
-                                               else "transfer_in_progress") for pk, why in problems.items()])
+        raise ValidationError([ValidationError(f"{names[pk]}：{why}", code=code)
+                               for pk, (code, why) in problems.items()])
     now, batch = timezone.now(), uuid.uuid4()
     done = []
     try:

@@ -111,15 +111,18 @@ def move_org(*, actor, org: Organization, new_parent: Organization) -> Organizat
         new_path = new_parent.path + path_segment(org.pk)
         shift = new_parent.depth + 1 - org.depth
         cut = len(old_path) + 1
-        Organization.objects.filter(path__startswith=old_path).update(
-            path=Concat(Value(new_path), Substr("path", cut)), depth=F("depth") + shift)
         from members.models import CadrePost, Membership, NumberSegment
         from transfers.models import ApprovalStep
 
         # Every stored copy of a path follows the move (segments are listed by it, steps counted by it).
-        for model in (Membership, CadrePost, NumberSegment, ApprovalStep):
-            model.objects.filter(org_path__startswith=old_path).update(
+        # The rows are found through their foreign keys' indexes (ended memberships included), not by
+        # LIKE on the copies, whose indexes cover current rows only (docs/decisions.md: bench/tree_bench.py).
+        moved = Organization.objects.filter(path__startswith=old_path).values("pk")
+        for model, fk in ((Membership, "branch"), (CadrePost, "org"), (NumberSegment, "org"), (ApprovalStep, "org")):
+            model.objects.filter(**{f"{fk}__in": moved}).update(
                 org_path=Concat(Value(new_path), Substr("org_path", cut)))
+        Organization.objects.filter(path__startswith=old_path).update(
+            path=Concat(Value(new_path), Substr("path", cut)), depth=F("depth") + shift)
         Organization.objects.filter(pk=org.pk).update(parent=new_parent)
         org.refresh_from_db()
         record(actor=actor, action="org.move", target=org, acting_org=new_parent,

@@ -17,4 +17,12 @@ class MaskIdNumbersFilter(logging.Filter):
         masked = mask(message)
         if masked != message:
             record.msg, record.args = masked, None
+        # A traceback may quote an ID number too (a database error's DETAIL line): format it now, masked;
+        # formatters use exc_text when it is set.
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask(record.stack_info)
         return True

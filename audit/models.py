@@ -3,6 +3,16 @@ from django.db import models
 from django.utils import timezone
 
 
+class AuditEventQuerySet(models.QuerySet):
+    """Bulk writes would bypass the row guards below: the trail is append-only whichever way it is reached."""
+
+    def update(self, **kwargs):
+        raise ValueError("audit events are never edited")
+
+    def delete(self):
+        raise ValueError("audit events are never deleted")
+
+
 class AuditEvent(models.Model):
     class Result(models.TextChoices):
         OK = "ok", "成功"
@@ -18,6 +28,8 @@ class AuditEvent(models.Model):
     result = models.CharField(max_length=10, choices=Result.choices, default=Result.OK)
     ip = models.GenericIPAddressField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]

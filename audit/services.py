@@ -29,8 +29,19 @@ def record(*, actor, action: str, target=None, acting_org=None, result=AuditEven
         target_label=label,
         result=result,
         ip=client_ip.get(),
-        detail={k: mask(str(v)) if isinstance(v, str) else v for k, v in detail.items()},
+        detail=_masked(detail),
     )
+
+
+def _masked(value):
+    """Every string of the detail masked, however deep it sits (lists, dicts)."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(v) for v in value]
+    return value
 
 
 def refusals_audited(action: str):

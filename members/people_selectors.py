@@ -12,10 +12,14 @@ SMALL_BRANCH = 3  # R-ORG-7: fewer members than this: dissolve or merge
 
 
 def enterable_branches(actor, acting: Organization) -> QuerySet[Organization]:
-    """Branches of the acting subtree where actor may enter people (R-AUTH-2: own or direct superior)."""
+    """Branches of the acting subtree where actor may enter people (R-AUTH-2: own or direct superior).
+    The root's admins enter anywhere with a written explanation (R-ENT-3): the first 300 branches here."""
     ids = admin_org_ids(actor)
-    return (subtree(acting).filter(org_type=OrgType.BRANCH).filter(Q(pk__in=ids) | Q(parent_id__in=ids))
-            .order_by("full_name"))
+    branches = subtree(acting).filter(org_type=OrgType.BRANCH)
+    if acting.parent_id is None and acting.pk in ids:
+        first = list(branches.order_by("depth", "full_name").values_list("pk", flat=True)[:300])
+        return branches.filter(pk__in=first).order_by("depth", "full_name")
+    return branches.filter(Q(pk__in=ids) | Q(parent_id__in=ids)).order_by("full_name")
 
 
 def cadre_orgs(acting: Organization) -> QuerySet[Organization]:

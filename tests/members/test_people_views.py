@@ -232,6 +232,16 @@ class TestEnterMember:
         assert client.post(self.url, data).status_code == 302
         assert Membership.objects.get(person__id_number=data["id_number"]).branch == tree["b2"]
 
+    def test_the_root_admin_enters_a_too_young_person_anywhere_with_an_explanation(self, client_as, tree):
+        # R-ENT-3: the central organ enters people refused by R-ENT-2, with the explanation kept.
+        data = self.form(branch=tree["b1"].pk, id_number=make_id_number(dt.date(2006, 1, 1)),
+                         joined_on="2018-12-31", development_number="201800000077",
+                         override_reason="团中央统一录入：历史档案核实无误")
+        resp = client_as(tree["central_admin"]).post(self.url, data)
+        person = Person.objects.get(id_number=data["id_number"])
+        assert resp.status_code == 302 and person.override_reason.startswith("团中央统一录入")
+        assert person.memberships.get().branch == tree["b1"]
+
     def test_a_branch_outside_the_subtree_is_refused(self, client_as, tree):
         data = self.form(branch=tree["fb"].pk)
         resp = client_as(tree["school_admin"]).post(self.url, data)

@@ -1,6 +1,7 @@
 """The audit trail (R-TR-16, R-AUTH-6): append-only, never a whole ID number."""
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -15,8 +16,8 @@ class AuditEventQuerySet(models.QuerySet):
 
 class AuditEvent(models.Model):
     class Result(models.TextChoices):
-        OK = "ok", "成功"
-        DENIED = "denied", "无权限"
+        OK = "ok", _("成功")
+        DENIED = "denied", _("无权限")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey("members.Person", on_delete=models.PROTECT, null=True, related_name="+")

@@ -15,6 +15,8 @@ urlpatterns = [
     path("transfers/", include("transfers.urls")),
     path("imports/", include("members.import_urls")),
     path("people/", include("members.people_urls")),
+    path("lifecycle/", include("members.lifecycle_urls")),
+    path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

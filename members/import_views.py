@@ -49,7 +49,8 @@ def start_worker(target, *args) -> None:
 
 
 class UploadForm(forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("模板类型"), choices=list(KINDS.items()), widget=forms.RadioSelect,
+    kind = forms.ChoiceField(label=gettext_lazy("模板类型"), choices=[(k, gettext_lazy(v)) for k, v in KINDS.items()],
+                             widget=forms.RadioSelect,
                              error_messages={"required": gettext_lazy("请选择模板类型。")})
     file = forms.FileField(label=gettext_lazy("填好的表格（.xlsx）"),
                            error_messages={"required": gettext_lazy("请选择要上传的文件。"),
@@ -79,7 +80,7 @@ def _start_page(request, acting, form, status=200):
             .order_by("-created_at")[:RECENT_JOBS])
     return render(request, "imports/start.html", {
         "form": form, "jobs": jobs, "max_rows": limits.MAX_ROWS,
-        "kinds": [{"kind": k, "label": label, "required": [c.header for c in COLUMNS[k] if c.required]}
+        "kinds": [{"kind": k, "label": _(label), "required": [c.header for c in COLUMNS[k] if c.required]}
                   for k, label in KINDS.items()],
     }, status=status)
 
@@ -125,7 +126,7 @@ def job_page(request, acting, pk):
     job = _own_job(request, pk)
     job.has_errors = bool(job.errors)
     context = {"job": job, "running": job.status in RUNNING and not is_stale(job), "stale": is_stale(job),
-               "kind_label": KINDS.get(job.kind, job.kind), "form": UploadForm(initial={"kind": job.kind}),
+               "kind_label": _(KINDS.get(job.kind, job.kind)), "form": UploadForm(initial={"kind": job.kind}),
                "max_rows": limits.MAX_ROWS, **_error_summary(job)}
     if request.headers.get("HX-Request"):
         return render(request, "imports/_job.html", context)

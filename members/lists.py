@@ -5,6 +5,7 @@ from django.db.models.functions import Coalesce, Substr
 
 from orgs.models import SEGMENT, Organization
 
+from .collation import zh_order
 from .idnumber import normalize_id_number
 from .models import CadrePost, Membership, NumberSegment, Person
 
@@ -40,7 +41,7 @@ def member_list(org: Organization, *, query="", incomplete=False, unverified="",
     if branch_id:
         qs = qs.filter(branch_id=branch_id)
     qs = _person_filters(_search(qs, query), incomplete=incomplete, unverified=unverified, dev_issue=dev_issue)
-    return qs.order_by("branch__full_name", "person__name", "pk")
+    return qs.order_by(zh_order("branch__full_name"), zh_order("person__name"), "pk")
 
 
 def cadre_list(org: Organization, *, query="", incomplete=False, unverified="", title="",
@@ -51,7 +52,7 @@ def cadre_list(org: Organization, *, query="", incomplete=False, unverified="", 
     if title:
         qs = qs.filter(title=title)
     qs = _person_filters(_search(qs, query), incomplete=incomplete, unverified=unverified)
-    return qs.order_by("org__depth", "org__full_name", "-is_admin", "person__name", "pk")
+    return qs.order_by("org__depth", zh_order("org__full_name"), "-is_admin", zh_order("person__name"), "pk")
 
 
 def completion_by_child(org: Organization) -> list[dict]:

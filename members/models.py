@@ -24,6 +24,14 @@ class PersonManager(BaseUserManager):
 
 
 class Person(AbstractBaseUser, PermissionsMixin):
+    class LeagueStatus(models.TextChoices):
+        """团籍 under the 团章: normal, or one of the ways of leaving (members/services/lifecycle.py)."""
+        NORMAL = "normal", _("正常")
+        AGED_OUT = "aged_out", _("离团")
+        LAPSED = "lapsed", _("自行脱团")
+        WITHDREW = "withdrew", _("自愿退团")
+        EXPELLED = "expelled", _("开除团籍")
+
     id_number = models.CharField(_("身份证号"), max_length=18, unique=True)
     name = models.CharField(_("姓名"), max_length=50)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
@@ -56,6 +64,10 @@ class Person(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # 团籍 (issue 6 item 5): who left keeps their record; their membership ended then (LeagueStatusChange).
+    league_status = models.CharField(_("团籍状态"), max_length=10, choices=LeagueStatus.choices,
+                                     default=LeagueStatus.NORMAL, db_index=True)
+    league_status_on = models.DateField(_("团籍状态变更日期"), null=True, blank=True)
 
     objects = PersonManager()
 
@@ -217,3 +229,53 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.file_name}（{self.get_status_display()}）"
+
+
+class LeagueStatusChange(models.Model):
+    """One change of a person's 团籍 (leaving, or restoration into a branch): the history, never edited but
+    to decide it. 开除团籍 and its restoration wait for the branch's direct superior (members/services/lifecycle.py)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待上级审批")
+        APPROVED = "approved", _("已生效")
+        REJECTED = "rejected", _("未批准")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="league_changes")
+    from_status = models.CharField(_("原状态"), max_length=10, choices=Person.LeagueStatus.choices)
+    to_status = models.CharField(_("新状态"), max_length=10, choices=Person.LeagueStatus.choices)
+    effective_on = models.DateField(_("生效日期"))
+    reason = models.TextField(_("原因"))
+    branch = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")  # left or restored into
+    org_path = models.CharField(max_length=255)  # copy of branch.path: subtree lists need no join
+    requested_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    acting_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, null=True, related_name="+")
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    approved_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)  # when decided, approved or not
+    decision_note = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        constraints = [
+            # One change at a time per person, whatever the code does.
+            models.UniqueConstraint(fields=["person"], condition=Q(status="pending"), name="league_change_one_pending"),
+            # Leaving starts from normal; restoration ends at normal; 离团 at 28 is never restored.
+            models.CheckConstraint(condition=(Q(from_status="normal") & ~Q(to_status="normal"))
+                                   | (Q(to_status="normal") & Q(from_status__in=["lapsed", "withdrew", "expelled"])),
+                                   name="league_change_direction"),
+            models.CheckConstraint(condition=Q(status="pending", approved_at__isnull=True)
+                                   | (~Q(status="pending") & Q(approved_at__isnull=False)),
+                                   name="league_change_decided_at"),
+        ]
+        indexes = [
+            models.Index(fields=["org_path"], name="league_change_path", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["branch", "status"], name="league_change_branch"),
+            models.Index(fields=["person", "-requested_at"], name="league_change_person"),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id}: {self.from_status} → {self.to_status} ({self.status})"
+
+    @property
+    def is_restoration(self) -> bool:
+        return self.to_status == Person.LeagueStatus.NORMAL

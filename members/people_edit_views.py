@@ -81,7 +81,7 @@ def enter_cadre_view(request, acting):
             form.apply_errors(exc)
         else:
             messages.success(request, _("已录入团干部 %(name)s（%(org)s %(title)s）。") % {
-                "name": person.name, "org": data["org"].display_name, "title": data["title"]})
+                "name": person.name, "org": data["org"].display_name, "title": _(data["title"])})
             if "another" in request.POST:
                 return redirect("people:enter_cadre")
             return redirect("people:detail", pk=person.pk)
@@ -201,7 +201,7 @@ def end_post_view(request, acting, pk):
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("已结束 %(name)s 在“%(org)s”的%(title)s职务。") % {
-            "name": post.person.name, "org": post.org.display_name, "title": post.title})
+            "name": post.person.name, "org": post.org.display_name, "title": post.get_title_display()})
     target = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return redirect(target)

@@ -215,7 +215,7 @@ def _profile_rows(person, missing) -> list[dict]:
             if hasattr(person, f"get_{name}_display") and value:
                 value = getattr(person, f"get_{name}_display")()
             elif name == "province" and value:
-                value = PROVINCES.get(value, value)
+                value = _(PROVINCES.get(value, value))
             rows.append({"name": name, "label": label, "value": value, "required": required,
                          "missing": name in missing_names})
     return rows

@@ -6,16 +6,25 @@ GB/T 2260 (regions). docs/decisions.md explains the choice.
 """
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 # GB/T 3304-1991, in the standard's order.
 ETHNIC_GROUPS = [
-    "汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族", "满族", "侗族", "瑶族",
-    "白族", "土家族", "哈尼族", "哈萨克族", "傣族", "黎族", "傈僳族", "佤族", "畲族", "高山族", "拉祜族", "水族",
-    "东乡族", "纳西族", "景颇族", "柯尔克孜族", "土族", "达斡尔族", "仫佬族", "羌族", "布朗族", "撒拉族", "毛南族",
-    "仡佬族", "锡伯族", "阿昌族", "普米族", "塔吉克族", "怒族", "乌孜别克族", "俄罗斯族", "鄂温克族", "德昂族",
-    "保安族", "裕固族", "京族", "塔塔尔族", "独龙族", "鄂伦春族", "赫哲族", "门巴族", "珞巴族", "基诺族",
+    gettext_noop("汉族"), gettext_noop("蒙古族"), gettext_noop("回族"), gettext_noop("藏族"), gettext_noop("维吾尔族"),
+    gettext_noop("苗族"), gettext_noop("彝族"), gettext_noop("壮族"), gettext_noop("布依族"), gettext_noop("朝鲜族"),
+    gettext_noop("满族"), gettext_noop("侗族"), gettext_noop("瑶族"), gettext_noop("白族"), gettext_noop("土家族"),
+    gettext_noop("哈尼族"), gettext_noop("哈萨克族"), gettext_noop("傣族"), gettext_noop("黎族"),
+    gettext_noop("傈僳族"), gettext_noop("佤族"), gettext_noop("畲族"), gettext_noop("高山族"), gettext_noop("拉祜族"),
+    gettext_noop("水族"), gettext_noop("东乡族"), gettext_noop("纳西族"), gettext_noop("景颇族"),
+    gettext_noop("柯尔克孜族"), gettext_noop("土族"), gettext_noop("达斡尔族"), gettext_noop("仫佬族"),
+    gettext_noop("羌族"), gettext_noop("布朗族"), gettext_noop("撒拉族"), gettext_noop("毛南族"),
+    gettext_noop("仡佬族"), gettext_noop("锡伯族"), gettext_noop("阿昌族"), gettext_noop("普米族"),
+    gettext_noop("塔吉克族"), gettext_noop("怒族"), gettext_noop("乌孜别克族"), gettext_noop("俄罗斯族"),
+    gettext_noop("鄂温克族"), gettext_noop("德昂族"), gettext_noop("保安族"), gettext_noop("裕固族"),
+    gettext_noop("京族"), gettext_noop("塔塔尔族"), gettext_noop("独龙族"), gettext_noop("鄂伦春族"),
+    gettext_noop("赫哲族"), gettext_noop("门巴族"), gettext_noop("珞巴族"), gettext_noop("基诺族"),
 ]
-ETHNIC_CHOICES = [(e, e) for e in ETHNIC_GROUPS]
+ETHNIC_CHOICES = [(e, _(e)) for e in ETHNIC_GROUPS]
 
 
 class PoliticalStatus(models.TextChoices):
@@ -25,12 +34,18 @@ class PoliticalStatus(models.TextChoices):
 
 
 # GB/T 4658 levels, as the league's forms list them.
-EDUCATION_LEVELS = ["研究生（博士）", "研究生（硕士）", "大学本科", "大学专科", "中等职业教育", "普通高中", "初中", "小学及以下"]
-EDUCATION_CHOICES = [(e, e) for e in EDUCATION_LEVELS]
+EDUCATION_LEVELS = [
+    gettext_noop("研究生（博士）"), gettext_noop("研究生（硕士）"), gettext_noop("大学本科"), gettext_noop("大学专科"),
+    gettext_noop("中等职业教育"), gettext_noop("普通高中"), gettext_noop("初中"), gettext_noop("小学及以下"),
+]
+EDUCATION_CHOICES = [(e, _(e)) for e in EDUCATION_LEVELS]
 
-OCCUPATIONS = ["学生", "企业职工", "机关事业单位工作人员", "农民", "进城务工青年", "自由职业者", "社会组织从业人员",
-               "军人", "无业", "其他"]
-OCCUPATION_CHOICES = [(o, o) for o in OCCUPATIONS]
+OCCUPATIONS = [
+    gettext_noop("学生"), gettext_noop("企业职工"), gettext_noop("机关事业单位工作人员"), gettext_noop("农民"),
+    gettext_noop("进城务工青年"), gettext_noop("自由职业者"), gettext_noop("社会组织从业人员"), gettext_noop("军人"),
+    gettext_noop("无业"), gettext_noop("其他"),
+]
+OCCUPATION_CHOICES = [(o, _(o)) for o in OCCUPATIONS]
 
 
 class CadreKind(models.TextChoices):

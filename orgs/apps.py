@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OrgsConfig(AppConfig):
     name = "orgs"
-    verbose_name = "团组织"
+    verbose_name = _("团组织")

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TransfersConfig(AppConfig):
     name = "transfers"
-    verbose_name = "组织关系接转"
+    verbose_name = _("组织关系接转")

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "orgs",
     "members",
     "transfers",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -99,6 +100,7 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365  # issue 7: the language switch is remembered across browser sessions
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -2,15 +2,17 @@
 may change; `required` columns are marked by colour and a comment, never by changing the text."""
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from ..choices import CADRE_TITLES
 from ..profile import EDUCATION_LEVELS, ETHNIC_GROUPS, OCCUPATIONS, CadreKind, PoliticalStatus
 
 OWN_CADRES = "own_cadres"
 BRANCH_MEMBERS = "branch_members"
-KINDS = {OWN_CADRES: "导入本级团干部", BRANCH_MEMBERS: "导入下级团支部团员团干部"}
+KINDS = {OWN_CADRES: gettext_noop("导入本级团干部"), BRANCH_MEMBERS: gettext_noop("导入下级团支部团员团干部")}
 MARKER_SHEET = "tuanji"
 MARKER_PREFIX = "tuanji-template:"
-MISMATCH_MESSAGE = ("您上传的excel表格错误,“导入本级团干部”和“导入下级团支部团员团干部”中所下载的模板不可混用,"
+MISMATCH_MESSAGE = gettext_noop("您上传的excel表格错误,“导入本级团干部”和“导入下级团支部团员团干部”中所下载的模板不可混用,"
                     "请重新上传正确的表格")
 
 

@@ -107,7 +107,7 @@ def read_sheet(wb, kind: str) -> Sheet:
     other = [k for k in KINDS if k != kind]
     if made_for and made_for != kind or (made_for is None and any(KINDS[k] in titles for k in other)
                                          and KINDS[kind] not in titles):
-        raise ValidationError(MISMATCH_MESSAGE, code="template_mismatch")
+        raise ValidationError(_(MISMATCH_MESSAGE), code="template_mismatch")
     wanted = _norm_headers(kind)
     for meta in wb.sheets_metadata:
         if meta.visible != SheetVisibleEnum.Visible:
@@ -131,7 +131,7 @@ def _read_rows(rows, header_row: int, keys: list[str], wanted: dict, kind: str) 
             sheet.columns[col.field] = (idx, col)
     # A column only the other template has: the files were mixed up.
     if kind == "own_cadres" and "所在团支部全称" in keys:
-        raise ValidationError(MISMATCH_MESSAGE, code="template_mismatch")
+        raise ValidationError(_(MISMATCH_MESSAGE), code="template_mismatch")
     missing = [c.header for c in COLUMNS[kind] if c.required and c.field not in sheet.columns
                and c.field in ("name", "id_number", "joined_on", "branch", "title")]
     if missing:

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from members.demo import Seeder
+from reports.demo import seed_roster_history, seed_season
 from transfers.demo import seed_transfers
 
 
@@ -13,6 +14,8 @@ class Command(BaseCommand):
         with transaction.atomic():
             seeder.run()
             seed_transfers()
+            seed_season()
+            seed_roster_history()
         seeder.after_commit()
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。登录（身份证号 / 密码）："))
         seen = set()

@@ -1,0 +1,48 @@
+"""Graduation season (R-TR-14): when a branch graduates, and which of its members do not leave with it.
+Only reports/services.py writes these rows."""
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class BranchGraduation(models.Model):
+    """A school committee's mark: this branch's members graduate around `expected_on`."""
+    branch = models.OneToOneField("orgs.Organization", on_delete=models.PROTECT, related_name="graduation",
+                                  verbose_name=_("团支部"))
+    expected_on = models.DateField(_("预计毕业时间"))
+    set_by = models.ForeignKey("members.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("毕业班")
+        verbose_name_plural = _("毕业班")
+        indexes = [models.Index(fields=["expected_on"], name="graduation_expected")]
+
+    def __str__(self):
+        return f"{self.branch_id} → {self.expected_on:%Y-%m-%d}"
+
+
+class GraduateFlag(models.Model):
+    """One member of a graduating branch who does not follow the branch in `year`."""
+
+    class Kind(models.TextChoices):
+        DELAYED = "delayed", _("延期毕业")   # not a graduate this year: left out of the list
+        KEPT = "kept", _("留校")             # stays at school (further study, abroad…): no transfer expected
+
+    person = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="graduate_flags")
+    year = models.PositiveSmallIntegerField(_("毕业年份"))
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    set_by = models.ForeignKey("members.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    set_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("毕业生标记")
+        verbose_name_plural = _("毕业生标记")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "year"], name="graduate_flag_one_per_year"),
+            models.CheckConstraint(condition=models.Q(kind__in=["delayed", "kept"]), name="graduate_flag_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id} {self.year} {self.kind}"

@@ -1,0 +1,106 @@
+"""What every browser journey shares: traced contexts, bounded waits, signing in, and `see` — the axe-core check
+and the screenshot taken on every page a journey visits."""
+import json
+import re
+from pathlib import Path
+
+from django.urls import reverse
+from playwright.sync_api import Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "docs" / "screenshots" / "e2e"
+TRACES = ROOT / "test-results"
+AXE = ROOT / "static" / "vendor" / "axe.min.js"
+
+PHONE = {"viewport": {"width": 375, "height": 812}, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+ACTION_MS = 5_000       # a click, a fill, an expectation
+NAVIGATION_MS = 10_000  # a page load
+BLOCKING = {"serious", "critical"}
+
+expect.set_options(timeout=ACTION_MS)
+
+RUN_AXE = """async () => {
+  const result = await axe.run(document);
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    targets: v.nodes.map(n => n.target.map(t => Array.isArray(t) ? t.join(" >>> ") : t).join(" "))}));
+}"""
+
+
+class AccessibilityViolations(AssertionError):
+    pass
+
+
+class Journey:
+    """One journey's browser. Every context is traced; `finish` keeps the traces only when the test failed."""
+
+    def __init__(self, *, name: str, new_context, base_url: str):
+        self.name = re.sub(r"[^\w.-]+", "-", name).strip("-")
+        self.journey = self.name  # the screenshots' prefix; a test names its journey shorter
+        self._new_context = new_context
+        self.base_url = base_url
+        self._contexts = []
+        self._visited: dict[Page, list[str]] = {}
+        self._seen: set[tuple[Page, str]] = set()
+
+    # --- pages ---------------------------------------------------------------------------------------------
+
+    def open(self, *, phone: bool = False) -> Page:
+        context = self._new_context(**(PHONE if phone else DESKTOP))
+        context.set_default_timeout(ACTION_MS)
+        context.set_default_navigation_timeout(NAVIGATION_MS)
+        context.tracing.start(screenshots=True, snapshots=True, sources=True)
+        self._contexts.append(context)
+        page = context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())  # data-confirm: "确认提交…？" — yes
+        visited = self._visited.setdefault(page, [])
+        page.on("framenavigated", lambda frame: frame == page.main_frame and visited.append(frame.url))
+        return page
+
+    def url(self, name: str, *args) -> str:
+        return self.base_url + reverse(name, args=args)
+
+    def sign_in(self, page: Page, id_number: str, password: str) -> None:
+        """Through the login form; both the form and the page it leads to are checked (no screenshot)."""
+        page.goto(self.url("login"))
+        self.check(page)
+        page.get_by_label("身份证号").fill(id_number)
+        page.get_by_label("密码", exact=True).fill(password)
+        page.get_by_role("button", name="登录", exact=True).click()
+        expect(page).not_to_have_url(self.url("login"))
+        self.check(page)
+
+    # --- checking what is on screen ------------------------------------------------------------------------
+
+    def see(self, page: Page, step: str) -> None:
+        """The page as it stands: checked, then a screenshot for the docs."""
+        self.check(page)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=SCREENSHOTS / f"{self.journey}-{step}.png", full_page=True, animations="disabled")
+
+    def check(self, page: Page) -> None:
+        """No serious or critical axe-core violation on the page as it stands."""
+        page.wait_for_load_state()
+        page.add_script_tag(path=str(AXE))
+        violations = [v for v in page.evaluate(RUN_AXE) if v["impact"] in BLOCKING]
+        if violations:
+            lines = [f"  {v['id']} ({v['impact']}): {v['help']}\n" + "".join(f"      {t}\n" for t in v["targets"])
+                     for v in violations]
+            raise AccessibilityViolations(f"axe-core on {page.url}:\n" + "".join(lines))
+        self._seen.add((page, page.url))
+
+    def unchecked(self) -> list[str]:
+        return [url for page, urls in self._visited.items() for url in urls
+                if (page, url) not in self._seen and url != "about:blank"]
+
+    # --- the end -------------------------------------------------------------------------------------------
+
+    def finish(self, *, failed: bool) -> None:
+        missed = [] if failed else self.unchecked()
+        for n, context in enumerate(self._contexts, start=1):
+            if failed or missed:
+                TRACES.mkdir(parents=True, exist_ok=True)
+                context.tracing.stop(path=TRACES / f"{self.name}-{n}.zip")
+            else:
+                context.tracing.stop()
+        assert not missed, "pages visited without an axe check: " + json.dumps(missed, ensure_ascii=False)

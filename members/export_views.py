@@ -19,6 +19,7 @@ from orgs.models import Organization, OrgType
 from orgs.regions import PROVINCES
 
 from .choices import CADRE_TITLES, Verification
+from .list_filters import flag, int_param, list_filters
 from .lists import cadre_list, member_list
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,25 +44,10 @@ def safe(value):
     return value
 
 
-def _flag(request, name: str) -> bool:
-    return request.GET.get(name, "") in ("1", "on", "true")
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
-def _filters(request) -> dict:
-    unverified = request.GET.get("unverified", "")
-    return {
-        "query": request.GET.get("q", "").strip(),
-        "incomplete": _flag(request, "incomplete"),
-        "unverified": unverified if unverified in (Verification.PENDING, Verification.FAILED) else "",
-        "dev_issue": _flag(request, "dev_issue"),
-    }
 
 
 def _yes(value: bool) -> str:
@@ -151,17 +137,17 @@ def _download(kind: str, fallback: str, org: Organization, columns, rows) -> Htt
 
 @admin_required
 def export_members(request, acting):
-    rows = member_list(acting, branch_id=_int(request.GET.get("branch")), **_filters(request))
+    rows = member_list(acting, branch_id=int_param(request.GET.get("branch")), **list_filters(request))
     return _download(_("团员名单"), "members", acting, MEMBER_COLUMNS, rows.iterator(chunk_size=2000))
 
 
 @admin_required
 def export_cadres(request, acting):
-    filters = _filters(request)
+    filters = list_filters(request)
     title = request.GET.get("title", "")
     rows = cadre_list(acting, query=filters["query"], incomplete=filters["incomplete"],
                       unverified=filters["unverified"], title=title if title in CADRE_TITLES else "",
-                      include_branches=acting.is_branch or _flag(request, "branches"))
+                      include_branches=acting.is_branch or flag(request, "branches"))
     if filters["dev_issue"]:
         rows = rows.exclude(person__dev_number_issue="")
     return _download(_("团干部名单"), "cadres", acting, CADRE_COLUMNS, rows.iterator(chunk_size=2000))

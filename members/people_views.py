@@ -26,6 +26,7 @@ from orgs.selectors import ancestors, subtree
 
 from .choices import CADRE_TITLES, DevNumberIssue, Verification
 from .completeness import MIN_BRANCH_PEOPLE, MIN_CADRES, missing_fields, org_figures
+from .list_filters import flag, int_param, list_filters
 from .lists import cadre_list, completion_by_child, member_list, orgs_behind, people_holding_back, segments_with_use
 from .people_forms import SegmentForm
 from .people_selectors import (
@@ -82,15 +83,8 @@ def org_in_scope(acting: Organization, pk: int) -> Organization:
     return get_object_or_404(subtree(acting), pk=pk)
 
 
-def _flag(request, name: str) -> bool:
-    return request.GET.get(name, "") in ("1", "on", "true")
 
 
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _querystring(request) -> str:
@@ -104,14 +98,6 @@ def _page(request, rows):
     return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _list_filters(request) -> dict:
-    unverified = request.GET.get("unverified", "")
-    return {
-        "query": request.GET.get("q", "").strip(),
-        "incomplete": _flag(request, "incomplete"),
-        "unverified": unverified if unverified in (Verification.PENDING, Verification.FAILED) else "",
-        "dev_issue": _flag(request, "dev_issue"),
-    }
 
 
 # --- lists ----------------------------------------------------------------------------------------------
@@ -120,8 +106,8 @@ def _list_filters(request) -> dict:
 @admin_required
 def members(request, acting):
     """The member list (R-CMP-4: branch admins see who is incomplete here)."""
-    filters = _list_filters(request)
-    branch_id = _int(request.GET.get("branch"))
+    filters = list_filters(request)
+    branch_id = int_param(request.GET.get("branch"))
     rows = member_list(acting, branch_id=branch_id, **filters)
     page = _page(request, rows)
     return render(request, "people/member_list.html", {
@@ -136,10 +122,10 @@ def members(request, acting):
 def cadres(request, acting):
     """The cadre list (R-CMP-4: admins of other types see who is incomplete here). A branch admin sees the
     branch's own cadres; others see the non-branch organizations' cadres unless they ask for branches too."""
-    filters = _list_filters(request)
+    filters = list_filters(request)
     title = request.GET.get("title", "")
     title = title if title in CADRE_TITLES else ""
-    with_branches = acting.is_branch or _flag(request, "branches")
+    with_branches = acting.is_branch or flag(request, "branches")
     rows = cadre_list(acting, query=filters["query"], incomplete=filters["incomplete"],
                       unverified=filters["unverified"], title=title, include_branches=with_branches)
     if filters["dev_issue"]:
@@ -234,7 +220,7 @@ def completion(request, acting, pk=None):
         row["pct"] = round(100 * row["ok"] / row["total"]) if row["total"] else 0
         row["members"] = counts.get(row["org"].pk, 0) if row["org"].is_branch else None
         row["small"] = row["org"].is_branch and row["members"] < SMALL_BRANCH  # R-ORG-7
-    show_small = _flag(request, "small")
+    show_small = flag(request, "small")
     listed = small_branches(org) if show_small else with_member_counts(orgs_behind(org))
     total = sum(r["total"] for r in rows) + 1
     ok = sum(r["ok"] for r in rows) + org.meets_standard

@@ -7,31 +7,18 @@ Environment: BASE_URL (default http://127.0.0.1:8000), DATABASE_URL (the server'
 logins are read from it before the browser starts), CHROMIUM (default /usr/bin/chromium).
 The member whose first-login page is shot keeps the initial password: nothing is submitted there.
 """
-import os
-import sys
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-BASE = os.environ.get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-quic"]
-DEMO_PASSWORD = "Tuanji-Demo-2026"
+from shots import ARGS, CHROMIUM, DEMO_PASSWORD, DESKTOP, PHONE, base_url, setup_django, shoot, sign_in
+
+BASE = base_url(8000)
 COMMITTEE = "北京示范大学团委"
 BRANCH = "北京示范大学信息学院2022级1班团支部"
 EXPAND = ["北京示范大学信息学院团总支", "北京示范大学机械学院团总支"]
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
 def demo_logins() -> dict:
     """Who to sign in as, read from the demo database (before the browser: Django's ORM stays synchronous)."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    import django
-
-    django.setup()
+    setup_django()
     from django.db import connections
 
     from members.models import CadrePost, Person
@@ -46,20 +33,6 @@ def demo_logins() -> dict:
              "branch_pk": branch.pk, "committee_pk": committee.pk, "member_id": member.id_number, "member_name": member.name}
     connections.close_all()
     return found
-
-
-def sign_in(page, id_number, password):
-    page.goto(f"{BASE}/login/")
-    page.fill("#id_username", id_number)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-
-
-def shoot(page, name, full_page=True):
-    page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(HERE / name), full_page=full_page)
-    print("›", name)
 
 
 def expand(page, names):
@@ -83,7 +56,7 @@ def main():
             page = ctx.new_page()
             page.goto(f"{BASE}/login/")
             shoot(page, f"login-{size}.png")
-            sign_in(page, who["committee_admin"], DEMO_PASSWORD)
+            sign_in(page, BASE, who["committee_admin"], DEMO_PASSWORD)
             page.goto(f"{BASE}/")
             shoot(page, f"home-{size}.png")
             page.goto(f"{BASE}/orgs/")
@@ -101,7 +74,7 @@ def main():
 
         ctx = browser.new_context(locale="zh-CN", **PHONE)
         page = ctx.new_page()
-        sign_in(page, who["branch_admin"], DEMO_PASSWORD)
+        sign_in(page, BASE, who["branch_admin"], DEMO_PASSWORD)
         page.goto(f"{BASE}/people/reset-codes/?q={who['member_name']}")
         shoot(page, "reset-codes-phone.png")
         page.locator("form[action*='/people/reset-codes/'] button").first.click()
@@ -118,7 +91,7 @@ def main():
         page.fill("#id_new_password2", "Qing-Chun-2026!")
         page.click("button[type=submit]")
         shoot(page, "forgot-password-error-phone.png")
-        sign_in(page, who["member_id"], who["member_id"][-8:])  # R-ACC-1: lands on "set a new password"
+        sign_in(page, BASE, who["member_id"], who["member_id"][-8:])  # R-ACC-1: lands on "set a new password"
         shoot(page, "first-login-phone.png")
         ctx.close()
 

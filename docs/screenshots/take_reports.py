@@ -12,17 +12,10 @@ services — approved, rejected, approved automatically — and then moves their
 transfers/demo.py does, so that the times to decide are realistic.
 """
 import datetime as dt
-import os
-import sys
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-BASE = os.environ.get("BASE_URL", "http://127.0.0.1:8019").rstrip("/")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-quic"]
-DEMO_PASSWORD = "Tuanji-Demo-2026"
+from shots import ARGS, CHROMIUM, DESKTOP, PHONE, base_url, setup_django, shoot, sign_in
+
+BASE = base_url(8019)
 ADMIN_OF = "共青团北京市海淀区委员会"
 MARK = "（统计演示）"
 C1, C2, C3 = ("北京示范大学信息学院2022级1班团支部", "北京示范大学信息学院2022级2班团支部",
@@ -42,17 +35,11 @@ HISTORY = [
     (MARKET, NORTH, "moved", 72, None, 12), (STREET, RD, "employed_with_org", 20, 5, 8),
     (GRAD, C3, "further_study", 100, 12, 5), (C3, STREET, "moved", 4, -6, 3), (C1, MARKET, "moved", AUTO, 9, 18),
 ]
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
 def prepare() -> str:
     """A few months of decided transfers; returns the admin's ID number."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    import django
-
-    django.setup()
+    setup_django()
     from django.db import connections, transaction
     from django.utils import timezone
 
@@ -113,20 +100,6 @@ def prepare() -> str:
     return who
 
 
-def sign_in(page, id_number, password=DEMO_PASSWORD):
-    page.goto(f"{BASE}/login/")
-    page.fill("#id_username", id_number)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-
-
-def shoot(page, name, full_page=True):
-    page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(HERE / name), full_page=full_page)
-    print("›", name)
-
-
 def main():
     admin = prepare()
     from playwright.sync_api import sync_playwright
@@ -136,14 +109,14 @@ def main():
         for name, options in (("dashboard-desktop.png", DESKTOP), ("dashboard-phone.png", PHONE)):
             ctx = browser.new_context(locale="zh-CN", **options)
             page = ctx.new_page()
-            sign_in(page, admin)
+            sign_in(page, BASE, admin)
             page.goto(f"{BASE}/reports/")
             shoot(page, name)
             ctx.close()
 
         ctx = browser.new_context(locale="zh-CN", **DESKTOP)
         page = ctx.new_page()
-        sign_in(page, admin)
+        sign_in(page, BASE, admin)
         page.goto(f"{BASE}/reports/transfers/?days=90")
         shoot(page, "transfer-stats-desktop.png")
         ctx.close()

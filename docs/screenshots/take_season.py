@@ -11,31 +11,18 @@ branches as graduating next 30 June (the marking page), flags one member delayed
 gives the demo's memberships their past (reports.demo.seed_roster_history, idempotent).
 Environment: BASE_URL (default http://127.0.0.1:8020), DATABASE_URL (the server's), CHROMIUM.
 """
-import os
-import sys
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-BASE = os.environ.get("BASE_URL", "http://127.0.0.1:8020").rstrip("/")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-quic"]
-DEMO_PASSWORD = "Tuanji-Demo-2026"
+from shots import ARGS, CHROMIUM, DESKTOP, PHONE, base_url, setup_django, shoot, sign_in
+
+BASE = base_url(8020)
 COMMITTEE = "北京示范大学团委"
 FLAG_BRANCH = "北京示范大学信息学院2022级2班团支部"
 EXPAND = ["北京示范大学信息学院2022级1班团支部", "北京示范大学机械学院研究生团支部"]
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
 def demo_facts() -> dict:
     """Who signs in, and which members get flagged, read from the demo database before the browser starts."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    import django
-
-    django.setup()
+    setup_django()
     from django.db import connections
 
     from members.models import CadrePost
@@ -52,20 +39,6 @@ def demo_facts() -> dict:
              "delayed": quiet[0].pk, "kept": quiet[1].pk}
     connections.close_all()
     return found
-
-
-def sign_in(page, id_number):
-    page.goto(f"{BASE}/login/")
-    page.fill("#id_username", id_number)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-
-
-def shoot(page, name, full_page=True):
-    page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(HERE / name), full_page=full_page)
-    print("›", name)
 
 
 def mark_and_flag(page, facts):
@@ -104,7 +77,7 @@ def main():
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         ctx = browser.new_context(locale="zh-CN", **DESKTOP)
         page = ctx.new_page()
-        sign_in(page, facts["admin"])
+        sign_in(page, BASE, facts["admin"])
         year = mark_and_flag(page, facts)
         page.goto(f"{BASE}/reports/season/graduation/?year={year}")
         shoot(page, "graduation-desktop.png")
@@ -115,7 +88,7 @@ def main():
 
         ctx = browser.new_context(locale="zh-CN", **PHONE)
         page = ctx.new_page()
-        sign_in(page, facts["admin"])
+        sign_in(page, BASE, facts["admin"])
         page.goto(f"{BASE}/reports/season/roster/")
         expand(page, EXPAND[:1])
         shoot(page, "roster-phone.png")

@@ -13,17 +13,10 @@ completed. Overdue and automatic need time to pass, so those rows are moved back
 members who are shot get the demo password (they would otherwise land on "set a new password").
 """
 import datetime as dt
-import os
-import sys
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-BASE = os.environ.get("BASE_URL", "http://127.0.0.1:8017").rstrip("/")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-quic"]
-DEMO_PASSWORD = "Tuanji-Demo-2026"
+from shots import ARGS, CHROMIUM, DEMO_PASSWORD, DESKTOP, PHONE, base_url, setup_django, shoot, sign_in
+
+BASE = base_url(8017)
 SCHOOL = "北京示范大学信息学院团总支"
 BRANCH = "北京示范大学信息学院2022级1班团支部"
 BRANCH2 = "北京示范大学信息学院2022级2班团支部"
@@ -31,17 +24,11 @@ MECH = "北京示范大学机械学院2022级1班团支部"
 FIRM = "北京示范科技有限公司团委"
 FIRM_RD = "北京示范科技有限公司研发部团支部"
 STREET = "学院路街道流动团员团支部"
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-PHONE = {"viewport": {"width": 375, "height": 812}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
 def prepare() -> dict:
     """Transfers in every state, through the services; returns who and what to shoot."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    import django
-
-    django.setup()
+    setup_django()
     from django.db import connections
     from django.utils import timezone
 
@@ -114,20 +101,6 @@ def prepare() -> dict:
     return found
 
 
-def sign_in(page, id_number, password=DEMO_PASSWORD):
-    page.goto(f"{BASE}/login/")
-    page.fill("#id_username", id_number)
-    page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
-
-
-def shoot(page, name, full_page=True):
-    page.wait_for_load_state("networkidle")
-    page.screenshot(path=str(HERE / name), full_page=full_page)
-    print("›", name)
-
-
 def main():
     who = prepare()
     from playwright.sync_api import sync_playwright
@@ -138,7 +111,7 @@ def main():
         # a member applies, on a phone: the reason's guidance, then the target found as they type
         ctx = browser.new_context(locale="zh-CN", **PHONE)
         page = ctx.new_page()
-        sign_in(page, who["applicant"])
+        sign_in(page, BASE, who["applicant"])
         page.goto(f"{BASE}/transfers/apply/")
         page.select_option("#id_reason", "employed_with_org")
         page.locator("#id_to_org_name").press_sequentially("示范科技", delay=60)
@@ -151,7 +124,7 @@ def main():
         # the member's timeline, on a phone: approved, approved automatically, waiting for a branch
         ctx = browser.new_context(locale="zh-CN", **PHONE)
         page = ctx.new_page()
-        sign_in(page, who["owner"])
+        sign_in(page, BASE, who["owner"])
         page.goto(f"{BASE}/transfers/{who['timeline']}/")
         shoot(page, "transfer-timeline-phone.png")
         ctx.close()
@@ -159,7 +132,7 @@ def main():
         # the branch admin's inbox, overdue first, one chain opened
         ctx = browser.new_context(locale="zh-CN", **DESKTOP)
         page = ctx.new_page()
-        sign_in(page, who["branch_admin"])
+        sign_in(page, BASE, who["branch_admin"])
         page.goto(f"{BASE}/transfers/inbox/")
         page.locator("details.chain").nth(1).locator("summary").click()
         shoot(page, "transfer-inbox-desktop.png")
@@ -168,7 +141,7 @@ def main():
         # the general branch's batch transfer: tick members, pick the target, pre-check
         ctx = browser.new_context(locale="zh-CN", **DESKTOP)
         page = ctx.new_page()
-        sign_in(page, who["school_admin"])
+        sign_in(page, BASE, who["school_admin"])
         page.goto(f"{BASE}/transfers/batch/?from_branch={who['branch']}")
         for pk in who["batch"]:
             page.check(f"input[name=members][value='{pk}']")

@@ -1,8 +1,8 @@
 """Identity verification (R-VER). It depends only on the ID number and the name (R-VER-1) and never
 blocks entry or other work (R-VER-4). The verifier is named by the IDENTITY_VERIFIER setting (R-VER-3)."""
 import logging
-from abc import ABC, abstractmethod
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from django.conf import settings

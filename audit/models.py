@@ -33,7 +33,12 @@ class AuditEvent(models.Model):
     objects = AuditEventQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["target_type", "target_id"], name="audit_target")]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+            # The reset-code guess limit counts one address's misses in a window (members/services/accounts.py):
+            # a small partial index, not a scan of the whole trail.
+            models.Index(fields=["ip", "at"], name="audit_reset_miss", condition=models.Q(action="account.reset_code_miss")),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

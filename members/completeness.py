@@ -74,7 +74,7 @@ def refresh_people(person_ids) -> None:
 def org_figures(org_ids) -> dict[int, dict]:
     """People counted for R-CMP per organization: cadres (posts) and, for branches, members too."""
     figures = {pk: {"people": 0, "incomplete": 0, "cadres": 0} for pk in org_ids}
-    posts = (CadrePost.objects.filter(org_id__in=org_ids, ended_at__isnull=True)
+    posts = (CadrePost.objects.held().filter(org_id__in=org_ids)
              .annotate(also_member=Exists(Membership.objects.filter(person=OuterRef("person_id"),
                                                                     branch=OuterRef("org_id"), ended_at__isnull=True)))
              .values("org_id")
@@ -121,6 +121,6 @@ def refresh_for_people(person_ids) -> None:
     refresh_people(person_ids)
     org_ids = set(Membership.objects.filter(person_id__in=person_ids, ended_at__isnull=True)
                   .values_list("branch_id", flat=True))
-    org_ids |= set(CadrePost.objects.filter(person_id__in=person_ids, ended_at__isnull=True)
+    org_ids |= set(CadrePost.objects.held().filter(person_id__in=person_ids)
                    .values_list("org_id", flat=True))
     refresh_orgs(org_ids)

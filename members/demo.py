@@ -219,5 +219,14 @@ class Seeder:
         two = Person.objects.filter(posts__org=uni, posts__is_admin=True).first()
         if two and not two.posts.filter(org=firm, ended_at__isnull=True).exists():
             enter_cadre(actor=None, org=firm, id_number=two.id_number, name=two.name, title="副书记", is_admin=True)
+        self.pending_post(firm)
         self.problems()
         return root
+
+    def pending_post(self, firm):
+        """R-ENT-9: a company committee entered a university member as its cadre; the post waits for them."""
+        login = next((row for row in self.logins if row[0] == "团员（首次登录）"), None)
+        person = Person.objects.filter(id_number=login[2]).first() if login else None
+        admin = CadrePost.objects.held().filter(org=firm, is_admin=True).select_related("person").first()
+        if person and admin and not CadrePost.objects.filter(person=person, org=firm).exists():
+            enter_cadre(actor=admin.person, org=firm, id_number=person.id_number, name=person.name, title="委员")

@@ -3,14 +3,23 @@ import datetime as dt
 import re
 import unicodedata
 
+from config.forms import clean_text
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
 
 
+def drop_invisible(text: str) -> str:
+    """NUL and other control characters (Unicode Cc) and format characters (Cf: zero-width spaces and joiners,
+    bidi controls such as U+202E, the BOM) out: a paste carries them into a name or an ID number unseen."""
+    return clean_text(text, keep="")
+
+
 def normalize_id_number(raw) -> str:
-    """Full-width digits and letters folded, spaces dropped, a lower-case x stored as X."""
-    text = unicodedata.normalize("NFKC", str(raw or ""))
+    """Full-width digits and letters folded, spaces and invisible characters dropped, a lower-case x stored
+    as X (R-ENT-1)."""
+    text = drop_invisible(unicodedata.normalize("NFKC", str(raw or "")))
     return re.sub(r"\s+", "", text).upper()
 
 

@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import TextField
+
 from .models import Person
 from .people_forms import BLANK, PeopleForm
 from .services.lifecycle import LEAVING
@@ -18,8 +20,8 @@ LEAVING_HELP = {
 
 
 def _reason(label):
-    return forms.CharField(label=label, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
-                           error_messages={"required": _("请写明原因。")})
+    return TextField(label=label, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+                     error_messages={"required": _("请写明原因。")})
 
 
 class LeaveForm(PeopleForm):

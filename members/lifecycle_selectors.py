@@ -15,7 +15,7 @@ APPROVED = LeagueStatusChange.Status.APPROVED
 
 
 def _holds_post() -> Exists:
-    return Exists(CadrePost.objects.filter(person=OuterRef("person_id"), ended_at__isnull=True, org__is_active=True))
+    return Exists(CadrePost.objects.held().filter(person=OuterRef("person_id"), org__is_active=True))
 
 
 def _transfer_pending() -> Exists:

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.forms import clean_text
 from orgs.acting import admin_required
 
 from . import league_age
@@ -156,7 +157,7 @@ def approvals(request, acting):
 def approve(request, acting, pk):
     change = get_object_or_404(awaiting_approval(acting), pk=pk)
     try:
-        approve_status_change(actor=request.user, change=change, reason=request.POST.get("note", ""))
+        approve_status_change(actor=request.user, change=change, reason=clean_text(request.POST.get("note", "")))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -172,7 +173,7 @@ def approve(request, acting, pk):
 def reject(request, acting, pk):
     change = get_object_or_404(awaiting_approval(acting), pk=pk)
     try:
-        reject_status_change(actor=request.user, change=change, reason=request.POST.get("reason", ""))
+        reject_status_change(actor=request.user, change=change, reason=clean_text(request.POST.get("reason", "")))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -1,5 +1,7 @@
 """Reading the people lists' filters from the URL: the list pages and their exports share them, so an
 export always holds exactly the rows the page shows."""
+from config.forms import search_text
+
 from .choices import Verification
 
 
@@ -17,7 +19,7 @@ def int_param(value) -> int | None:
 def list_filters(request) -> dict:
     unverified = request.GET.get("unverified", "")
     return {
-        "query": request.GET.get("q", "").strip(),
+        "query": search_text(request.GET),  # STYLE 11: cleaned at the edge
         "incomplete": flag(request, "incomplete"),
         "unverified": unverified if unverified in (Verification.PENDING, Verification.FAILED) else "",
         "dev_issue": flag(request, "dev_issue"),

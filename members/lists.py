@@ -46,7 +46,7 @@ def member_list(org: Organization, *, query="", incomplete=False, unverified="",
 
 def cadre_list(org: Organization, *, query="", incomplete=False, unverified="", title="",
                include_branches=False) -> QuerySet[CadrePost]:
-    qs = CadrePost.objects.filter(org_path__startswith=org.path, ended_at__isnull=True).select_related("person", "org")
+    qs = CadrePost.objects.held().filter(org_path__startswith=org.path).select_related("person", "org")
     if not include_branches:
         qs = qs.exclude(org__org_type="branch")
     if title:
@@ -66,7 +66,8 @@ def completion_by_child(org: Organization) -> list[dict]:
         .annotate(total=Count("pk"), ok=Count("pk", filter=Q(meets_standard=True))))}
     people = {}
     for model in (Membership, CadrePost):
-        rows = (model.objects.filter(org_path__startswith=org.path, ended_at__isnull=True)
+        current = model.objects.held() if model is CadrePost else model.objects.filter(ended_at__isnull=True)
+        rows = (current.filter(org_path__startswith=org.path)
                 .exclude(org_path=org.path).annotate(child=Substr("org_path", 1, cut)))
         counted = Q(person__is_complete=False)
         if model is CadrePost:
@@ -93,7 +94,8 @@ def orgs_behind(org: Organization) -> QuerySet[Organization]:
 def people_holding_back(org: Organization) -> list[Person]:
     """The incomplete people who keep one organization below its standard."""
     members = Person.objects.filter(memberships__branch=org, memberships__ended_at__isnull=True, is_complete=False)
-    cadres = Person.objects.filter(posts__org=org, posts__ended_at__isnull=True, is_complete=False)
+    cadres = Person.objects.filter(posts__org=org, posts__ended_at__isnull=True, posts__confirmed_at__isnull=False,
+                                   is_complete=False)
     return list((members | cadres).distinct().order_by("name", "pk"))
 
 

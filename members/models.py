@@ -129,8 +129,22 @@ class Membership(models.Model):
         return f"{self.person_id} @ {self.branch_id}"
 
 
+class CadrePostQuerySet(models.QuerySet):
+    def held(self):
+        """Posts that count (R-ENT-9): current and confirmed. A pending post grants nothing."""
+        return self.filter(ended_at__isnull=True, confirmed_at__isnull=False)
+
+    def pending(self):
+        """Posts added to someone already on record, waiting for them (or a custodian) to confirm (R-ENT-9)."""
+        return self.filter(ended_at__isnull=True, confirmed_at__isnull=True)
+
+
+HELD = Q(ended_at__isnull=True, confirmed_at__isnull=False)  # the same as held(), for Exists/joins
+
+
 class CadrePost(models.Model):
-    """A post (团干部) in any organization (R-ORG-3); admins (管理员) are posts marked so (R-ORG-8)."""
+    """A post (团干部) in any organization (R-ORG-3); admins (管理员) are posts marked so (R-ORG-8).
+    A post added by an admin to a person already on record waits for confirmation (R-ENT-9)."""
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="posts")
     org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="posts")
     org_path = models.CharField(max_length=255)
@@ -140,6 +154,12 @@ class CadrePost(models.Model):
     appointed_on = models.DateField(_("任职时间"), null=True, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # R-ENT-9: None while the post waits for the person (or a custodian, R-AUTH-7); declined posts end unconfirmed.
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    added_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    objects = CadrePostQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -154,6 +174,10 @@ class CadrePost(models.Model):
 
     def __str__(self):
         return f"{self.org_id} {self.title}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.ended_at is None and self.confirmed_at is None
 
 
 class ResetCode(models.Model):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from orgs.acting import admin_required
 
 from .idnumber import normalize_id_number
+from .models import CadrePost
 from .people_forms import PROFILE_FIELDS, CadreEntryForm, CorrectionForm, MemberEntryForm, ProfileForm
 from .people_selectors import cadre_orgs, enterable_branches, may_override_age, posts_in_subtree
 from .people_views import deny, person_in_scope, refusal_page
@@ -80,8 +81,13 @@ def enter_cadre_view(request, acting):
         except ValidationError as exc:
             form.apply_errors(exc)
         else:
-            messages.success(request, _("已录入团干部 %(name)s（%(org)s %(title)s）。") % {
-                "name": person.name, "org": data["org"].display_name, "title": _(data["title"])})
+            words = {"name": person.name, "org": data["org"].display_name, "title": _(data["title"])}
+            if CadrePost.objects.pending().filter(person=person, org=data["org"]).exists():
+                # R-ENT-9: someone on record decides themselves; until then this organization holds nothing.
+                messages.info(request, _("%(name)s 已在系统中登记。已向其发出任职确认（%(org)s %(title)s），本人在"
+                                         "“消息”或首页确认后任职才生效；确认前本组织不能查看或修改其信息。") % words)
+                return redirect("people:enter_cadre")
+            messages.success(request, _("已录入团干部 %(name)s（%(org)s %(title)s）。") % words)
             if "another" in request.POST:
                 return redirect("people:enter_cadre")
             return redirect("people:detail", pk=person.pk)

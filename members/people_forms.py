@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import TextField
 from orgs.regions import REGION_CHOICES
 
 from .choices import CADRE_TITLE_CHOICES
@@ -29,8 +30,8 @@ def _choice(label, choices, **kwargs):
 
 
 def _text(label, max_length, **attrs):
-    return forms.CharField(label=label, required=False, max_length=max_length,
-                           widget=forms.TextInput(attrs=attrs or None))
+    return TextField(label=label, required=False, max_length=max_length,
+                     widget=forms.TextInput(attrs=attrs or None))
 
 
 def _name():
@@ -117,7 +118,7 @@ class MemberEntryForm(ProfileFields):
     id_number = _id_number()
     joined_on = _date(_("入团时间"))
     development_number = _development_number()
-    override_reason = forms.CharField(
+    override_reason = TextField(
         label=_("团中央统一录入说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("仅在此人不符合入团年龄规定、由团中央统一录入时填写；说明会保存在档案和审计记录中。"))
 
@@ -145,7 +146,7 @@ class CadreEntryForm(ProfileFields):
                                  error_messages={"required": _("请选择任职组织。"),
                                                  "invalid_choice": _("请从列表中选择组织。")})
     name = _name()
-    id_number = _id_number(help_text=_("18位，最后一位 X 大小写均可。已登记的人员会增加一个职务，姓名须与登记的一致。"))
+    id_number = _id_number(help_text=_("18位，最后一位 X 大小写均可。已登记的人员须本人确认后任职才生效，姓名须与登记的一致。"))
     title = _choice(_("职务"), CADRE_TITLE_CHOICES)
     is_admin = forms.BooleanField(label=_("设为本组织管理员"), required=False,
                                   help_text=_("管理员可以录入、修改本组织及直接下级组织的人员。"))
@@ -184,8 +185,8 @@ class CorrectionForm(PeopleForm):
     name = _name()
     id_number = _id_number(label=_("新身份证号"), help_text=_("不更正身份证号请留空。更正身份证号或姓名后，此人需重新认证。"))
     joined_on = _date(_("入团时间"))
-    reason = forms.CharField(label=_("更正原因"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text=_("写明依据（如户籍证明、入团志愿书）。原因会记入审计记录。"))
+    reason = TextField(label=_("更正原因"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+                       help_text=_("写明依据（如户籍证明、入团志愿书）。原因会记入审计记录。"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -200,10 +201,10 @@ class SegmentForm(PeopleForm):
     year = forms.IntegerField(label=_("年份"), min_value=1949, max_value=2100,
                               error_messages={"required": _("请填写年份。"), "invalid": _("年份应为4位数字。")},
                               widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    first = forms.CharField(label=_("起始编号"), max_length=40, error_messages={"required": _("请填写起始编号。")},
-                            help_text=_("12位数字，前4位为年份。"), widget=forms.TextInput(attrs={"inputmode": "numeric"}))
-    last = forms.CharField(label=_("结束编号"), max_length=40, error_messages={"required": _("请填写结束编号。")},
-                           widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    first = TextField(label=_("起始编号"), max_length=40, error_messages={"required": _("请填写起始编号。")},
+                      help_text=_("12位数字，前4位为年份。"), widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    last = TextField(label=_("结束编号"), max_length=40, error_messages={"required": _("请填写结束编号。")},
+                     widget=forms.TextInput(attrs={"inputmode": "numeric"}))
 
     def __init__(self, *args, orgs, **kwargs):
         super().__init__(*args, **kwargs)

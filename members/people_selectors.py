@@ -41,7 +41,7 @@ def branch_choices(acting: Organization, *, limit: int = 300) -> list[Organizati
 
 
 def posts_in_subtree(acting: Organization) -> QuerySet[CadrePost]:
-    return (CadrePost.objects.filter(org_path__startswith=acting.path, ended_at__isnull=True)
+    return (CadrePost.objects.held().filter(org_path__startswith=acting.path)
             .select_related("org", "person"))
 
 

@@ -3,6 +3,7 @@ from django.urls import path
 
 from . import people_edit_views as edit_views
 from . import people_views as views
+from . import post_views
 
 app_name = "people"
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/edit/", edit_views.edit, name="edit"),
     path("<int:pk>/correct/", edit_views.correct, name="correct"),
     path("posts/<int:pk>/end/", edit_views.end_post_view, name="end_post"),
+    path("posts/<int:pk>/answer/", post_views.answer_post, name="answer_post"),  # R-ENT-9
     # The overview of the acting organization, or of one organization of its subtree (drill-down).
     path("completion/", views.completion, name="completion"),
     path("completion/<int:pk>/", views.completion, name="completion"),

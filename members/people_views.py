@@ -41,7 +41,7 @@ from .people_selectors import (
 )
 from .permissions import may_change_person
 from .profile import OPTIONAL_FIELDS, REQUIRED_FIELDS
-from .selectors import people_in_subtree
+from .selectors import pending_posts, people_in_subtree
 from .services import allocate_segment
 from .services.segments import ALLOCATING_TYPES
 
@@ -186,6 +186,7 @@ def _person_page(request, person, *, acting):
         "branch": branch, "history": history, "posts": list(posts_of(person)),
         "profile": _profile_rows(person, missing), "missing": missing,
         "dev_issue_text": DEV_ISSUE_TEXT.get(person.dev_number_issue, ""),
+        "pending_posts": list(pending_posts(person)) if is_self else [],  # R-ENT-9
     })
     if show_whole:
         response["Cache-Control"] = "no-store"

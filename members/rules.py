@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 
 from orgs.regions import XINJIANG
 
-from .idnumber import birth_date_of, is_valid_id_number, normalize_id_number
+from .idnumber import birth_date_of, drop_invisible, is_valid_id_number, normalize_id_number
+from .models import Person
 
 AGE_RULE_CHANGED = dt.date(2017, 1, 1)           # R-ENT-2
 DEV_NUMBER_FROM = dt.date(2017, 1, 1)            # R-ENT-4
@@ -58,16 +59,26 @@ def clean_id_number(raw, errors: Errors) -> str:
 
 
 def normalize_name(raw) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(raw or "")))
+    """Full-width letters folded; spaces, NUL, control and format characters (zero-width, bidi) dropped."""
+    return re.sub(r"\s+", "", drop_invisible(unicodedata.normalize("NFKC", str(raw or ""))))
 
 
 def clean_name(raw, errors: Errors) -> str:
     name = normalize_name(raw)
-    if not name:
+    if not name:  # also a name of nothing but invisible characters
         errors.add("name", _("请填写姓名。"), "required")
-    elif len(name) > 50:
-        errors.add("name", _("姓名过长。"), "name_invalid")
+    else:
+        check_length("name", name, errors)
     return name
+
+
+def check_length(field: str, value, errors: Errors, *, model=Person, column: str = "") -> None:
+    """R-ENT-10: a value longer than its model field allows is an error of that field (too_long), never a
+    database error. `column` names the model field when it differs from `field`."""
+    limit = model._meta.get_field(column or field).max_length
+    if isinstance(value, str) and limit is not None and len(value) > limit:
+        errors.add(field, _("内容过长：最多 %(max)d 个字符，现有 %(len)d 个。") % {"max": limit, "len": len(value)},
+                   "too_long")
 
 
 def check_id_unregistered(id_number: str, errors: Errors, *, exclude_pk=None, lookups=None) -> None:
@@ -100,7 +111,7 @@ def check_join_age(id_number: str, joined_on: dt.date | None, region_code: str, 
 
 
 def normalize_dev_number(raw) -> str:
-    return re.sub(r"^\s+|\s+$", "", unicodedata.normalize("NFKC", str(raw or "")))
+    return re.sub(r"^\s+|\s+$", "", drop_invisible(unicodedata.normalize("NFKC", str(raw or ""))))
 
 
 def dev_number_required(joined_on: dt.date | None, region_code: str) -> bool:
@@ -164,7 +175,7 @@ def own_org_ids_of(person_pk: int) -> set[int]:
 
 
 def clean_phone(raw, errors: Errors, *, required: bool = False) -> str:
-    phone = re.sub(r"[\s-]", "", unicodedata.normalize("NFKC", str(raw or "")))
+    phone = re.sub(r"[\s-]", "", drop_invisible(unicodedata.normalize("NFKC", str(raw or ""))))
     if phone.startswith("+86"):
         phone = phone[3:]
     if not phone:
@@ -191,7 +202,7 @@ def clean_profile(data: dict, errors: Errors) -> dict:
         if field == "phone":
             out[field] = clean_phone(value, errors)
             continue
-        value = value.strip() if isinstance(value, str) else value
+        value = drop_invisible(value).strip() if isinstance(value, str) else value
         if field in lists:
             if value and value not in lists[field]:
                 errors.add(field, _("请从列表中选择。"), "choice_invalid")
@@ -202,13 +213,16 @@ def clean_profile(data: dict, errors: Errors) -> dict:
                     validate_email(value)
                 except ValidationError:
                     errors.add(field, _("电子邮箱格式不正确。"), "email_invalid")
+                else:
+                    check_length(field, value, errors)
             out[field] = value or ""
         elif field == "party_joined_on":
             if value and not isinstance(value, dt.date):
                 errors.add(field, _("请填写日期。"), "date_invalid")
             out[field] = value or None
         elif field in ("work_unit", "city", "league_card_number"):
-            out[field] = (value or "")[:100]
+            check_length(field, value or "", errors)  # R-ENT-10: refused, never cut short
+            out[field] = value or ""
         else:
             raise TypeError(f"unknown profile field: {field}")
     return out

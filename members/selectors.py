@@ -13,8 +13,15 @@ def branch_of(person: Person) -> Organization | None:
 
 
 def current_posts(person: Person) -> QuerySet[CadrePost]:
-    return (CadrePost.objects.filter(person=person, ended_at__isnull=True, org__is_active=True)
+    """The posts a person holds (confirmed, R-ENT-9)."""
+    return (CadrePost.objects.held().filter(person=person, org__is_active=True)
             .select_related("org").order_by("org__depth", "org__full_name"))
+
+
+def pending_posts(person: Person) -> QuerySet[CadrePost]:
+    """Posts added to the person that wait for their answer (R-ENT-9)."""
+    return (CadrePost.objects.pending().filter(person=person, org__is_active=True)
+            .select_related("org", "added_by").order_by("-started_at", "-pk"))
 
 
 def admin_posts(person: Person) -> QuerySet[CadrePost]:
@@ -22,10 +29,17 @@ def admin_posts(person: Person) -> QuerySet[CadrePost]:
 
 
 def own_org_ids(person: Person) -> set[int]:
-    """The organizations a person belongs to (R-ACC-2): their branch and every organization of a post."""
+    """The organizations a person belongs to (R-ACC-2, R-AUTH-7): their branch and every organization of a
+    confirmed post. A pending post (R-ENT-9) is no tie."""
     ids = set(Membership.objects.filter(person=person, ended_at__isnull=True).values_list("branch_id", flat=True))
-    ids |= set(CadrePost.objects.filter(person=person, ended_at__isnull=True).values_list("org_id", flat=True))
+    ids |= set(CadrePost.objects.held().filter(person=person).values_list("org_id", flat=True))
     return ids
+
+
+def admin_org_paths(person: Person) -> list[str]:
+    """The paths of the organizations where the person holds a confirmed admin post (R-AUTH-7)."""
+    return list(CadrePost.objects.held().filter(person=person, is_admin=True, org__is_active=True)
+                .values_list("org__path", flat=True))
 
 
 def members_of(branch: Organization) -> QuerySet[Person]:
@@ -34,7 +48,7 @@ def members_of(branch: Organization) -> QuerySet[Person]:
 
 
 def cadres_of(org: Organization) -> QuerySet[CadrePost]:
-    return (CadrePost.objects.filter(org=org, ended_at__isnull=True).select_related("person")
+    return (CadrePost.objects.held().filter(org=org).select_related("person")
             .order_by("-is_admin", "title", "person__name"))
 
 
@@ -46,7 +60,7 @@ def people_in_subtree(org: Organization, query: str = "") -> QuerySet[Person]:
     """People who are members or cadres anywhere in org's subtree, optionally matched by name or ID number."""
     qs = Person.objects.filter(pk__in=Membership.objects.filter(ended_at__isnull=True, org_path__startswith=org.path)
                                .values("person_id")) | Person.objects.filter(
-        pk__in=CadrePost.objects.filter(ended_at__isnull=True, org_path__startswith=org.path).values("person_id"))
+        pk__in=CadrePost.objects.held().filter(org_path__startswith=org.path).values("person_id"))
     query = (query or "").strip()
     if query:
         ident = normalize_id_number(query)

@@ -10,13 +10,14 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.forms import search_text
 from orgs.acting import acting_org, admin_required
 from orgs.models import Organization, OrgType
 from orgs.permissions import admin_org_ids
 
 from .forms import ForgotPasswordForm, IdNumberLoginForm
 from .models import CadrePost, Membership
-from .selectors import branch_of, current_posts, people_in_subtree
+from .selectors import branch_of, current_posts, pending_posts, people_in_subtree
 from .services import issue_reset_code, reset_password
 
 
@@ -44,7 +45,7 @@ def _summary(org: Organization) -> dict:
     orgs = Organization.objects.filter(path__startswith=org.path, is_active=True).aggregate(
         total=Count("pk"), branches=Count("pk", filter=Q(org_type=OrgType.BRANCH)))
     members = Membership.objects.filter(org_path__startswith=org.path, ended_at__isnull=True).count()
-    cadres = CadrePost.objects.filter(org_path__startswith=org.path, ended_at__isnull=True).count()
+    cadres = CadrePost.objects.held().filter(org_path__startswith=org.path).count()
     # R-ORG-7: branches with fewer than 3 members should be dissolved or merged.
     small = (Organization.objects.filter(path__startswith=org.path, is_active=True, org_type=OrgType.BRANCH)
              .annotate(n=Count("memberships", filter=Q(memberships__ended_at__isnull=True)))
@@ -59,6 +60,7 @@ def home(request):
     return render(request, "home.html", {
         "branch": branch_of(request.user),
         "posts": current_posts(request.user),
+        "pending_posts": list(pending_posts(request.user)),  # R-ENT-9
         "summary": _summary(org) if org else None,
     })
 
@@ -81,26 +83,32 @@ def forgot_password(request):
 
 
 def _with_may_issue(people, actor):
-    """R-ACC-2 for each row in the same query: one of the person's organizations, or its direct superior,
-    is among the actor's admin posts (what members.permissions.may_change_person checks for one person)."""
+    """R-ACC-2 / R-AUTH-7 for each row in the same query: one of the person's confirmed organizations, or its
+    direct superior, is among the actor's admin posts, and the person is no admin outside the actor's reach
+    (members.permissions.has_custody decides exactly, when the code is issued)."""
     ids = admin_org_ids(actor)
+    paths = list(Organization.objects.filter(pk__in=ids).values_list("path", flat=True))
+    outside = Q()
+    for path in paths:
+        outside &= ~Q(org_path__startswith=path)
     return people.annotate(
         _via_branch=Exists(Membership.objects.filter(person=OuterRef("pk"), ended_at__isnull=True)
                            .filter(Q(branch_id__in=ids) | Q(branch__parent_id__in=ids))),
-        _via_post=Exists(CadrePost.objects.filter(person=OuterRef("pk"), ended_at__isnull=True)
+        _via_post=Exists(CadrePost.objects.held().filter(person=OuterRef("pk"))
                          .filter(Q(org_id__in=ids) | Q(org__parent_id__in=ids))),
+        _above=Exists(CadrePost.objects.held().filter(person=OuterRef("pk"), is_admin=True).filter(outside)),
     )
 
 
 @admin_required
 def reset_codes(request, acting):
-    query = request.GET.get("q", "").strip()
+    query = search_text(request.GET)  # STYLE 11: cleaned at the edge
     people = None
     if query:
         people = Paginator(_with_may_issue(people_in_subtree(acting, query), request.user), 20).get_page(
             request.GET.get("page"))
         for person in people:
-            person.may_issue = person._via_branch or person._via_post
+            person.may_issue = (person._via_branch or person._via_post) and not person._above and person.pk != request.user.pk
     return render(request, "members/reset_codes.html", {"query": query, "people": people})
 
 

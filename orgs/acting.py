@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from .permissions import remember_admin_orgs
+
 SESSION_KEY = "acting_org_id"
 
 
@@ -15,7 +17,7 @@ def admin_posts_of(request) -> list:
         user = request.user
         request._admin_posts = list(admin_posts(user)) if user.is_authenticated else []
         if user.is_authenticated:
-            user._admin_org_ids = {p.org_id for p in request._admin_posts}
+            remember_admin_orgs(user, {p.org_id for p in request._admin_posts})
     return request._admin_posts
 
 

@@ -1,28 +1,57 @@
 """Who may do what to organizations and people (R-AUTH)."""
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from .models import Organization
 from .selectors import is_within
 
+# Admin posts change while an actor object lives (a transfer completes and ends a post, R-TR-12; a post is
+# ended or confirmed): caching them on the person object kept old rights for as long as it lived. They are
+# cached per request instead (PermissionScopeMiddleware), and read fresh everywhere else (commands, tasks).
+_scope: ContextVar[dict | None] = ContextVar("admin_org_scope", default=None)
+
+
+@contextmanager
+def permission_scope():
+    """One request's (or one task's) cache of admin posts; gone when it ends."""
+    token = _scope.set({})
+    try:
+        yield
+    finally:
+        _scope.reset(token)
+
 
 def admin_org_ids(actor) -> set[int]:
-    """The organizations where actor holds a current admin post (R-ORG-8): one query, cached on actor."""
+    """The organizations where actor holds a current, confirmed admin post (R-ORG-8, R-ENT-9)."""
     if actor is None or not getattr(actor, "pk", None):
         return set()
-    cached = getattr(actor, "_admin_org_ids", None)
-    if cached is None:
-        from members.models import CadrePost
+    cache = _scope.get()
+    if cache is not None and actor.pk in cache:
+        return cache[actor.pk]
+    from members.models import CadrePost
 
-        cached = set(CadrePost.objects.filter(person=actor, is_admin=True, ended_at__isnull=True,
-                                              org__is_active=True).values_list("org_id", flat=True))
-        actor._admin_org_ids = cached
-    return cached
+    ids = set(CadrePost.objects.held().filter(person=actor, is_admin=True, org__is_active=True)
+              .values_list("org_id", flat=True))
+    if cache is not None:
+        cache[actor.pk] = ids
+    return ids
 
 
-def forget_admin_orgs(actor) -> None:
-    if actor is not None and hasattr(actor, "_admin_org_ids"):
-        del actor._admin_org_ids
+def remember_admin_orgs(actor, org_ids: set[int]) -> None:
+    """Seed the request's cache with posts already read (orgs/acting.py reads them for the switcher)."""
+    cache = _scope.get()
+    if cache is not None and actor is not None and actor.pk:
+        cache[actor.pk] = set(org_ids)
+
+
+def forget_admin_orgs(actor=None) -> None:
+    """Call after posts change inside a request: the next check reads them again."""
+    cache = _scope.get()
+    if cache is not None:
+        cache.clear()
 
 
 def may_change_in(actor, org: Organization) -> bool:

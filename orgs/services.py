@@ -10,7 +10,7 @@ from audit.services import record, refusals_audited
 
 from .models import ALLOWED_CHILDREN, Organization, OrgType, path_segment
 from .naming import clean_full_name, is_league_name, normalize_full_name
-from .permissions import admin_org_ids, ensure_may_change_in
+from .permissions import admin_org_ids, ensure_may_change_in, forget_admin_orgs
 from .regions import PROVINCES
 from .selectors import is_within
 
@@ -151,4 +151,5 @@ def dissolve_org(*, actor, org: Organization) -> Organization:
         org.is_active, org.dissolved_at = False, now
         org.save(update_fields=["is_active", "dissolved_at"])
         record(actor=actor, action="org.dissolve", target=org, acting_org=org.parent)
+    forget_admin_orgs()
     return org

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.forms import search_text
 from members.selectors import cadres_of, members_of
 
 from .acting import admin_required, switch_to
@@ -31,7 +32,7 @@ def _with_counts(qs):
 
 @admin_required
 def tree(request, acting):
-    query = request.GET.get("q", "").strip()
+    query = search_text(request.GET)  # STYLE 11: cleaned at the edge
     matches = list(search_within(acting, query)) if query else None
     nodes = list(_with_counts(Organization.objects.filter(pk=acting.pk)))
     return render(request, "orgs/tree.html", {"root": nodes[0], "query": query, "matches": matches})

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from config.forms import search_text
 from orgs.acting import admin_required
 from orgs.models import OrgType
 from orgs.selectors import subtree
@@ -46,7 +47,7 @@ def describe(week: Week) -> dict:
 @admin_required
 def roster(request, acting):
     week = _week(request)
-    query = request.GET.get("q", "").strip()[:50]
+    query = search_text(request.GET, max_length=50)  # STYLE 11: cleaned at the edge
     page = Paginator(branch_counts(acting_org=acting, week=week, query=query), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "reports/roster.html", {
         **describe(week), "totals": roster_totals(acting_org=acting, week=week), "page": page, "rows": list(page),

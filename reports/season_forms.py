@@ -2,6 +2,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import TextField
+
 from .models import GraduateFlag
 
 
@@ -24,4 +26,4 @@ class FlagForm(forms.Form):
     year = forms.IntegerField(widget=forms.HiddenInput)
     kind = forms.ChoiceField(label=_("毕业去向"), required=False,
                              choices=[("", _("随班毕业"))] + list(GraduateFlag.Kind.choices))
-    note = forms.CharField(label=_("说明"), required=False, max_length=200)
+    note = TextField(label=_("说明"), required=False, max_length=200)

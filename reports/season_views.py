@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.forms import search_text
 from members.models import Membership
 from orgs.acting import admin_required
 from orgs.models import Organization, OrgType
@@ -81,7 +82,7 @@ def _selection(request, acting):
     branch = _scoped_branch(acting, branch_id) if branch_id else None
     state = request.GET.get("state", "")
     state = state if state in State.LABELS or state in State.GROUPS else ""
-    query = request.GET.get("q", "").strip()[:50]
+    query = search_text(request.GET, max_length=50)  # STYLE 11: cleaned at the edge
     qs = graduates(acting_org=acting, year=year, branch=branch)
     if query:
         qs = qs.filter(name__contains=query)
@@ -183,7 +184,7 @@ def graduation_branches(request, acting):
             on = form.cleaned_data["expected_on"]
             messages.success(request, _("已将 %(n)d 个团支部的预计毕业时间设为 %(d)s。") % {"n": n, "d": f"{on:%Y-%m-%d}"})
             return redirect(_page_url(on.year))
-    query = request.GET.get("q", "").strip()[:50]
+    query = search_text(request.GET, max_length=50)  # STYLE 11: cleaned at the edge
     qs = _branches(acting).select_related("parent", "graduation").order_by("parent__full_name", "full_name", "pk")
     if query:
         qs = qs.filter(full_name__contains=query)

@@ -173,7 +173,7 @@ def send_graduation_reminders(*, actor, acting_org: Organization, year: int,
         per_branch: dict[int, tuple[str, int]] = {}
         for _pk, b, name in send:
             per_branch[b] = (name, per_branch.get(b, (name, 0))[1] + 1)
-        admins = (CadrePost.objects.filter(org_id__in=per_branch, is_admin=True, ended_at__isnull=True)
+        admins = (CadrePost.objects.held().filter(org_id__in=per_branch, is_admin=True)
                   .values_list("person_id", "org_id").distinct())
         page = reverse("reports:graduation")
         for person_id, org_id in admins:

@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import TextField
 from orgs.models import Organization
 from orgs.selectors import find_by_full_name
 
@@ -35,8 +36,8 @@ def reason_field():
 
 
 def note_field():
-    return forms.CharField(label=_("说明"), required=False, max_length=500, help_text=NOTE_HELP,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    return TextField(label=_("说明"), required=False, max_length=500, help_text=NOTE_HELP,
+                     widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class TargetMixin:
@@ -60,17 +61,17 @@ class TargetMixin:
 
 
 class ApplyForm(TargetMixin, forms.Form):
-    to_org_name = forms.CharField(label=_("转入哪个团组织"), max_length=200, required=False,
-                                  help_text=_("输入全称中的几个字，从下方结果中点选。"))
+    to_org_name = TextField(label=_("转入哪个团组织"), max_length=200, required=False,
+                            help_text=_("输入全称中的几个字，从下方结果中点选。"))
     to_org = forms.IntegerField(required=False, widget=forms.HiddenInput)
     reason = reason_field()
     note = note_field()
 
 
 class TransferInForm(forms.Form):
-    name = forms.CharField(label=_("姓名"), max_length=50, error_messages={"required": _("请填写姓名。")})
-    id_number = forms.CharField(label=_("身份证号"), max_length=30, error_messages={"required": _("请填写身份证号。")},
-                                widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}))
+    name = TextField(label=_("姓名"), max_length=50, error_messages={"required": _("请填写姓名。")})
+    id_number = TextField(label=_("身份证号"), max_length=30, error_messages={"required": _("请填写身份证号。")},
+                          widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}))
     reason = reason_field()
     note = note_field()
 
@@ -79,8 +80,8 @@ class TransferOutForm(TargetMixin, forms.Form):
     member = forms.ModelChoiceField(label=_("转出的团员"), queryset=None, empty_label=_("请选择团员"),
                                     error_messages={"required": _("请选择要转出的团员。"),
                                                     "invalid_choice": _("此人不是该团支部的团员，请从列表中选择。")})
-    to_org_name = forms.CharField(label=_("转入哪个团组织"), max_length=200, required=False,
-                                  help_text=_("输入全称中的几个字，从下方结果中点选。"))
+    to_org_name = TextField(label=_("转入哪个团组织"), max_length=200, required=False,
+                            help_text=_("输入全称中的几个字，从下方结果中点选。"))
     to_org = forms.IntegerField(required=False, widget=forms.HiddenInput)
     reason = reason_field()
     note = note_field()
@@ -92,9 +93,9 @@ class TransferOutForm(TargetMixin, forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("退回原因"), required=False, max_length=500,
-                             help_text=_("必填。申请人会看到它，请写明如何补正。"),
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = TextField(label=_("退回原因"), required=False, max_length=500,
+                       help_text=_("必填。申请人会看到它，请写明如何补正。"),
+                       widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class AssignForm(forms.Form):
@@ -141,4 +142,4 @@ class HistoryFilter(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False,
                                choices=[("", _("全部状态"))] + list(TransferRequest.Status.choices))
     reason = forms.ChoiceField(label=_("原因"), required=False, choices=[("", _("全部原因"))] + list(Reason.choices))
-    q = forms.CharField(label=_("姓名"), required=False, max_length=50)
+    q = TextField(label=_("姓名"), required=False, max_length=50)

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 def _approvers(org) -> set[int]:
     """R-AUTH-3: the admins of the side and of its direct superior."""
-    return set(CadrePost.objects.filter(org_id__in=[org.pk, org.parent_id], is_admin=True, ended_at__isnull=True)
+    return set(CadrePost.objects.held().filter(org_id__in=[org.pk, org.parent_id], is_admin=True)
                .values_list("person_id", flat=True))
 
 

@@ -1,9 +1,11 @@
 """Reads of the transfer workflow."""
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from members.models import CadrePost, Person
 from orgs.models import Organization, OrgType
 from orgs.naming import normalize_full_name
 from orgs.permissions import admin_org_ids
@@ -109,4 +111,13 @@ def messages_of(person) -> QuerySet[Message]:
 
 
 def unread_count(person) -> int:
-    return Message.objects.filter(recipient=person, read_at__isnull=True).count()
+    """Unread messages, plus the posts waiting for the person's answer (R-ENT-9): both wait in the message center."""
+    def count_of(qs, field):
+        counted = qs.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+    row = (Person.objects.filter(pk=person.pk)  # one query for both figures
+           .annotate(unread=count_of(Message.objects.filter(read_at__isnull=True), "recipient"),
+                     pending=count_of(CadrePost.objects.pending(), "person"))
+           .values_list("unread", "pending").first())
+    return sum(row) if row else 0

@@ -12,8 +12,9 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-dev-key-change-me-012345
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
+# No django.contrib.admin: the admin site is not part of the product (its English login and its pages are
+# what a member met at /admin/); operators read the audit trail and records through the product's pages.
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -36,6 +37,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "orgs.middleware.PermissionScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.ClientAddressMiddleware",
@@ -82,20 +84,51 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "members.password_validation.IdNumberDigitsValidator"},
+    {"NAME": "members.password_validation.NotBlankValidator"},
+    {"NAME": "members.password_validation.NotCurrentPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# R-ACC: 5 failures per ID number or per address lock that key for 30 minutes, never for good.
+# R-ACC-4: failures are recorded per ID number (normalized as R-ENT-1 normalizes it) and per client address;
+# 5 failures on one ID number lock that ID number, from every address, for 30 minutes, never for good. The
+# address locks nothing: behind one school's network or one proxy, other people's failures never lock an
+# innocent person out. The login form posts the ID number as "username" (Django's AuthenticationForm).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 asks for "ip_address" among the lockout parameters; R-ACC-4 forbids exactly that (a locked address
+# would lock out everyone behind it). Rotating user agents or cookies gains nothing against a per-ID lock.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "members.forms.login_id_number"
 AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ADMIN = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # The login name is the ID number: keep it out of axes' log lines (R-AUTH-6).
 AXES_SENSITIVE_PARAMETERS = ["username", "password"]
 AXES_VERBOSE = False
+
+
+def proxy_settings(proxy_count: int) -> dict:
+    """R-ACC-4: the client is the address the nearest of `proxy_count` trusted reverse proxies saw, i.e. the
+    proxy_count-th entry from the right of X-Forwarded-For (django-ipware counts the hops inside that header,
+    one fewer); whatever a client writes to the left of it is ignored. With no proxy, only REMOTE_ADDR."""
+    if not proxy_count:
+        return {"AXES_IPWARE_PROXY_COUNT": None, "AXES_IPWARE_META_PRECEDENCE_ORDER": ("REMOTE_ADDR",)}
+    return {"AXES_IPWARE_PROXY_COUNT": proxy_count - 1,
+            "AXES_IPWARE_META_PRECEDENCE_ORDER": ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")}
+
+
+# How many reverse proxies stand in front of Django: 0 when clients connect directly (the default, and the
+# demo); 1 behind one nginx or load balancer that appends to X-Forwarded-For. Axes, the audit trail and the
+# reset-code limit all take the client address from django-ipware with these settings.
+PROXY_COUNT = env.int("DJANGO_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_COUNT = proxy_settings(PROXY_COUNT)["AXES_IPWARE_PROXY_COUNT"]
+AXES_IPWARE_META_PRECEDENCE_ORDER = proxy_settings(PROXY_COUNT)["AXES_IPWARE_META_PRECEDENCE_ORDER"]
+AXES_IPWARE_PROXY_ORDER = "left-most"
+IPWARE_STRICT = False  # a client-written prefix of the header never makes the real hop unreadable
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -122,6 +155,12 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # R-ACC-2: how long a reset code lives.
 RESET_CODE_TTL = timedelta(hours=env.int("RESET_CODE_TTL_HOURS", default=24))
+# R-ACC-2: wrong reset codes are paid for by the client address (counted in the audit trail, so every worker
+# sees the same count): past the limit in the window, its guesses are refused unchecked. A code closes on
+# misses only when they come from this many different addresses (docs/decisions.md, "Reset-code guesses").
+RESET_CODE_GUESS_LIMIT = env.int("RESET_CODE_GUESS_LIMIT", default=10)
+RESET_CODE_GUESS_WINDOW = timedelta(minutes=env.int("RESET_CODE_GUESS_WINDOW_MINUTES", default=30))
+RESET_CODE_CLOSE_AFTER_ADDRESSES = env.int("RESET_CODE_CLOSE_AFTER_ADDRESSES", default=20)
 
 LOGGING = {
     "version": 1,

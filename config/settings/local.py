@@ -2,7 +2,10 @@
 from .base import *  # noqa: F403
 from .base import env
 
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# The demo (bin/run) runs without DEBUG: with it on, Django answers a missing page with its technical 404
+# (URL patterns, settings) whatever templates/404.html says. A developer who wants tracebacks sets
+# DJANGO_DEBUG=true. Static files come from WhiteNoise either way (below), never from runserver.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -10,3 +13,4 @@ STORAGES = {
 
 STATIC_ROOT = None  # served from the source folders (WhiteNoise finders); nothing collected
 WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True  # an edited CSS file shows on reload, DEBUG or not

@@ -13,5 +13,5 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
-# Behind a reverse proxy the client address is the first in X-Forwarded-For (django-axes, audit).
-AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
+# Behind a reverse proxy set DJANGO_PROXY_COUNT (base.py, R-ACC-4): 1 behind one proxy that appends the
+# client's address to X-Forwarded-For. Left at 0 there, every client would share the proxy's address.

@@ -29,7 +29,7 @@ class ImportResult:
 def check_workbook(*, acting_org, kind: str, file, progress=None, viewer=None) -> tuple[list[tuple[int, dict]], ImportResult]:
     if kind not in KINDS:
         raise ValidationError("unknown template", code="template_mismatch")
-    wb = open_workbook(file)
+    wb = open_workbook(file, kind)
     try:
         sheet = read_sheet(wb, kind)
     finally:

@@ -1,6 +1,7 @@
-"""Reading an uploaded workbook safely: size and zip checks before any parser sees it (zip bombs),
-a parser that expands no XML entities (python-calamine: Rust's calamine on quick-xml), values only
-(formulas never run: the value Excel last computed is read), headers found by their text.
+"""Reading an uploaded workbook safely: size and zip checks before any parser sees it (zip bombs), every
+sheet judged by its declared and real extent before a grid is built (R-ENT-10, extent.py), a parser that
+expands no XML entities (python-calamine: Rust's calamine on quick-xml), values only (formulas never run:
+the value Excel last computed is read), headers found by their text.
 
 openpyxl reads ~1,000 rows of this template a second here; calamine ~60,000 (docs/decisions.md)."""
 import datetime as dt
@@ -13,13 +14,17 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from ..idnumber import drop_invisible
 from .columns import COLUMNS, KINDS, MARKER_PREFIX, MARKER_SHEET, MISMATCH_MESSAGE
+from .extent import Limits, broken, check_extents
 
 MAX_BYTES = 10 * 1024 * 1024          # 10 MB upload
 MAX_ROWS = 20000                      # data rows
 MAX_ENTRIES = 200                     # files inside the .xlsx zip
 MAX_UNZIPPED = 200 * 1024 * 1024      # all entries together, uncompressed
 MAX_RATIO = 200                       # uncompressed / compressed, per entry
+MAX_PART = 64 * 1024 * 1024           # one entry, uncompressed (a 20000-row sheet is ~15 MB)
+COLUMN_MARGIN = 10                    # columns a sheet may have past the template's (R-ENT-10)
 HEADER_SCAN = 5
 
 
@@ -36,7 +41,13 @@ def _read_bytes(file) -> bytes:
     return data
 
 
-def _check_zip(data: bytes) -> None:
+def size_limits(kind: str) -> Limits:
+    """R-ENT-10: the header within the first rows, then at most MAX_ROWS data rows; a few extra columns."""
+    rows, cols = MAX_ROWS + HEADER_SCAN, len(COLUMNS[kind]) + COLUMN_MARGIN
+    return Limits(rows=rows, cols=cols, part=MAX_PART, strings=rows * cols)
+
+
+def _check_zip(data: bytes, kind: str) -> None:
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise _refuse(_("这不是 Excel（.xlsx）文件。请用模板填写后另存为 .xlsx 再上传（.xls、.csv、WPS 的 .et 不能直接上传）。"))
     try:
@@ -53,26 +64,27 @@ def _check_zip(data: bytes) -> None:
                 raise _refuse(_("文件解压后过大，请分成几个文件上传。"), "file_too_large")
             if "xl/workbook.xml" not in {i.filename for i in infos}:
                 raise _refuse(_("这不是 Excel（.xlsx）文件，请用模板填写后上传。"))
+            check_extents(zf, size_limits(kind))   # R-ENT-10: before calamine builds any sheet
     except zipfile.BadZipFile:
         raise _refuse(_("文件已损坏，无法打开。请重新保存后上传。")) from None
 
 
-def open_workbook(file):
+def open_workbook(file, kind: str):
     from python_calamine import CalamineWorkbook
 
     data = _read_bytes(file)
-    _check_zip(data)
+    _check_zip(data, kind)
     try:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception:  # noqa: BLE001 — any parser failure is the same "cannot open" to the user
-        raise _refuse(_("文件已损坏或不是有效的 Excel 文件，无法打开。请重新保存后上传。")) from None
+        raise broken() from None
 
 
 def _rows(wb, name: str):
     try:
         return wb.get_sheet_by_name(name).iter_rows()
     except Exception:  # noqa: BLE001 — a sheet calamine cannot parse is a broken file
-        raise _refuse(_("文件已损坏或不是有效的 Excel 文件，无法打开。请重新保存后上传。")) from None
+        raise broken() from None
 
 
 def header_key(value) -> str:
@@ -148,12 +160,19 @@ def _read_rows(rows, header_row: int, keys: list[str], wanted: dict, kind: str) 
 
 
 def text(value) -> str:
-    """Full-width digits and letters folded, surrounding and inner stray spaces dropped."""
+    """Full-width digits and letters folded; surrounding and inner stray spaces, NUL, control and format
+    characters dropped (STYLE 11: cleaned once, here)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+    return re.sub(r"\s+", "", drop_invisible(unicodedata.normalize("NFKC", str(value))))
+
+
+def free_text(value) -> str:
+    """A cell kept as typed (a unit, a city, a branch's full name): invisible characters and surrounding
+    spaces dropped, nothing folded."""
+    return drop_invisible(str(value if value is not None else "")).strip()
 
 
 _DATE_PATTERNS = [r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$", r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$", r"^(\d{4})(\d{2})(\d{2})$"]

@@ -1,5 +1,7 @@
 """Turning one spreadsheet row into the arguments of enter_member / enter_cadre, and checking it with
 the very rules single entry uses (members/rules.py): a rule is never checked in one path only."""
+import functools
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -7,11 +9,12 @@ from orgs.models import Organization, OrgType
 from orgs.regions import PROVINCES
 
 from ..choices import CADRE_TITLES
+from ..models import CadrePost, Person
 from ..profile import CadreKind, PoliticalStatus
-from ..rules import Errors, clean_id_number, clean_name, clean_profile, normalize_dev_number
+from ..rules import Errors, check_length, clean_id_number, clean_name, clean_profile, normalize_dev_number
 from ..services.entry import validate_member
 from .columns import BRANCH_MEMBERS, COLUMNS
-from .reader import text, to_date
+from .reader import free_text, text, to_date
 
 POLITICAL_BY_LABEL = {str(label): value for value, label in PoliticalStatus.choices}
 KIND_BY_LABEL = {str(label): value for value, label in CadreKind.choices}
@@ -21,6 +24,8 @@ PROVINCE_BY_NAME = {**{name: code for code, name in PROVINCES.items()},
                     **{code: code for code in PROVINCES}}
 PROFILE_FIELDS = ["phone", "ethnicity", "political_status", "full_time_education", "highest_education", "work_unit",
                   "province", "city", "occupation", "email"]
+# R-ENT-10: where a column is stored when it is not the Person field of its name; lengths are checked there.
+STORED_AS = {"title": (CadrePost, "title"), "cadre_kind": (CadrePost, "kind"), "branch": (Organization, "full_name")}
 
 
 def headers(kind: str) -> dict[str, str]:
@@ -36,8 +41,22 @@ def _dev_number_text(value) -> str:
     return normalize_dev_number(value)
 
 
-def _raw_values(raw: dict, errors: Errors) -> dict:
-    """Cells to Python values: text normalized, dates parsed, labels to codes."""
+@functools.cache
+def _lists(kind: str) -> dict[str, dict[str, str]]:
+    """Each drop-down column's values keyed as text() folds a cell, so 研究生（博士） is found however its
+    parentheses were typed and kept as the list writes it (R-ENT-10)."""
+    return {c.field: {text(choice): choice for choice in c.choices} for c in COLUMNS[kind] if c.choices}
+
+
+def _raw_values(raw: dict, errors: Errors, kind: str) -> dict:
+    """Cells to Python values: text normalized, drop-down values as their lists write them, dates parsed,
+    labels to codes."""
+    lists = _lists(kind)
+
+    def cell(field: str) -> str:
+        typed = text(raw.get(field))
+        return lists.get(field, {}).get(typed, typed)
+
     v = {}
     id_cell = raw.get("id_number")
     if isinstance(id_cell, (int, float)):
@@ -55,15 +74,23 @@ def _raw_values(raw: dict, errors: Errors) -> dict:
     v["development_number"] = _dev_number_text(raw.get("development_number"))
     for field in PROFILE_FIELDS:
         if field in raw:
-            v[field] = text(raw.get(field)) if field not in ("work_unit", "city") else str(raw.get(field) or "").strip()
+            v[field] = free_text(raw[field]) if field in ("work_unit", "city") else cell(field)
     if v.get("political_status"):
         v["political_status"] = POLITICAL_BY_LABEL.get(v["political_status"], v["political_status"])
     if v.get("province"):
         v["province"] = PROVINCE_BY_NAME.get(v["province"], v["province"])
-    v["title"] = text(raw.get("title"))
-    v["cadre_kind"] = KIND_BY_LABEL.get(text(raw.get("cadre_kind")), text(raw.get("cadre_kind")))
-    v["branch"] = str(raw.get("branch") or "").strip()
+    v["title"] = cell("title")
+    v["cadre_kind"] = KIND_BY_LABEL.get(cell("cadre_kind"), cell("cadre_kind"))
+    v["branch"] = free_text(raw.get("branch"))
     return v
+
+
+def _check_lengths(values: dict, errors: Errors) -> None:
+    """R-ENT-10: every value against the model field it is stored in, so none can fail the database."""
+    for field, value in values.items():
+        model, column = STORED_AS.get(field, (Person, field))
+        if field not in errors.by_field:
+            check_length(field, value, errors, model=model, column=column)
 
 
 class RowChecker:
@@ -81,6 +108,9 @@ class RowChecker:
         if not name:
             errors.add("branch", _("请填写所在团支部全称。"), "required")
             return None
+        check_length("branch", name, errors, model=Organization, column="full_name")  # R-ENT-10, before the query
+        if "branch" in errors.by_field:
+            return None
         if name not in self.branches:
             self.branches[name] = find_by_full_name(name)
         org = self.branches[name]
@@ -96,10 +126,12 @@ class RowChecker:
 
     def check(self, row_number: int, raw: dict) -> tuple[dict | None, Errors]:
         errors = Errors()
-        v = _raw_values(raw, errors)
+        v = _raw_values(raw, errors, self.kind)
         profile = clean_profile({f: v[f] for f in PROFILE_FIELDS if f in v}, errors)
         if v["title"] and v["title"] not in CADRE_TITLES:
             errors.add("title", _("请从标准职务中选择。"), "title_invalid")
+        if v["cadre_kind"] and v["cadre_kind"] not in CadreKind.values:
+            errors.add("cadre_kind", _("请从列表中选择。"), "choice_invalid")
         if self.kind == BRANCH_MEMBERS:
             branch = self._branch(v["branch"], errors)
             target = branch
@@ -116,6 +148,10 @@ class RowChecker:
             if existing is not None and self.lookups.names.get(ident) != text(v["name"]):
                 errors.add("name", _("该身份证号已登记，但姓名与登记的不一致，请核对。"), "name_mismatch")
         member_row = branch is not None and (self.kind == BRANCH_MEMBERS or v["joined_on"] is not None)
+        if existing is not None and member_row and self.viewer is not None:
+            # R-ENT-9: someone on record joins a branch by a transfer; a row only offers them a post.
+            errors.add("id_number", _("该身份证号已经登记，不能通过导入成为本团支部团员；如需转入请办理组织关系转接。"
+                                      "仅导入职务时请不要填写入团时间。"), "id_registered")
         if member_row and "id_number" not in errors.by_field:
             values, rule_errors = validate_member(
                 branch=branch, id_number=v["id_number"], name=v["name"], joined_on=v["joined_on"],
@@ -129,6 +165,7 @@ class RowChecker:
             v["id_number"] = clean_id_number(v["id_number"], errors)
             v["name"] = clean_name(v["name"], errors)
         self._duplicates(row_number, v, errors)
+        _check_lengths({**v, **profile}, errors)
         if not errors:
             args = {"target": target, "branch": branch if member_row else None, "existing": existing,
                     "fields": v, "profile": profile}

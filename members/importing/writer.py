@@ -42,8 +42,11 @@ def write_rows(*, actor, acting_org, rows: list[dict]) -> list[int]:
             org_ids.add(a["branch"].pk)
         title = a["fields"].get("title")
         if title:
+            # R-ENT-9: a post for someone already on record waits for them; the system's own imports do not.
+            pending = a["existing"] is not None and actor is not None
             posts.append(CadrePost(person_id=person.pk, org=a["target"], org_path=a["target"].path, title=title,
-                                   kind=a["fields"].get("cadre_kind") or "", started_at=now))
+                                   kind=a["fields"].get("cadre_kind") or "", started_at=now, added_by=actor,
+                                   confirmed_at=None if pending else now))
             org_ids.add(a["target"].pk)
     Membership.objects.bulk_create(memberships, batch_size=BATCH)
     CadrePost.objects.bulk_create(posts, batch_size=BATCH)

@@ -3,8 +3,9 @@ from .accounts import issue_reset_code, reset_password
 from .editing import correct_identity, end_post, update_profile
 from .entry import enter_cadre, enter_member
 from .lifecycle import approve_status_change, change_league_status, leave_league_in_bulk, reject_status_change, restore_member
+from .posts import confirm_post, decline_post
 from .segments import allocate_segment
 
 __all__ = ["enter_member", "enter_cadre", "issue_reset_code", "reset_password", "allocate_segment",
            "update_profile", "correct_identity", "end_post", "change_league_status", "approve_status_change",
-           "reject_status_change", "restore_member", "leave_league_in_bulk"]
+           "reject_status_change", "restore_member", "leave_league_in_bulk", "confirm_post", "decline_post"]

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record, refusals_audited
-from orgs.permissions import ensure_may_change_in
+from orgs.permissions import ensure_may_change_in, forget_admin_orgs
 
 from ..completeness import refresh_for_people, refresh_orgs
 from ..idnumber import birth_date_of, gender_of, mask_id_number
@@ -129,4 +129,5 @@ def end_post(*, actor, post: CadrePost) -> CadrePost:
         post.save(update_fields=["ended_at"])
         refresh_orgs([post.org_id])
         record(actor=actor, action="cadre.end_post", target=post.person, acting_org=post.org, title=post.title)
+    forget_admin_orgs()  # an ended admin post stops counting at once, in this request too
     return post

@@ -3,6 +3,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record, refusals_audited
@@ -109,11 +110,19 @@ def enter_member(*, actor, branch: Organization, id_number, name, joined_on, dev
     return person
 
 
+def _refuse_membership_of_existing() -> ValidationError:
+    # R-ENT-9: a person on record joins a branch by a transfer, never by someone else's entry form.
+    return ValidationError({"id_number": ValidationError(
+        _("该身份证号已经登记。此人可用身份证号后8位登录；如需将其组织关系转入本团支部，请办理组织关系转接（转入）。"
+          "仅录入职务时请不要填写入团时间。"), code="id_registered")})
+
+
 @refusals_audited("cadre.enter")
 def enter_cadre(*, actor, org: Organization, id_number, name, title, is_admin: bool = False, kind: str = "",
                 appointed_on=None, **profile) -> Person:
-    """A cadre post in org. An ID number on record adds the post to that person (the name must match).
-    With a branch and a joined_on, the person also becomes a member of it under every R-ENT rule."""
+    """A cadre post in org. An ID number on record adds the post to that person (the name must match); added by
+    an admin, that post waits for the person's confirmation and changes nothing about them until then (R-ENT-9).
+    A new person with a branch and a joined_on also becomes a member of it under every R-ENT rule."""
     ensure_may_change_in(actor, org)  # R-AUTH-2
     errors = Errors()
     joined_on = profile.pop("joined_on", None)
@@ -128,43 +137,58 @@ def enter_cadre(*, actor, org: Organization, id_number, name, title, is_admin: b
     if existing and existing.name != clean:
         raise ValidationError({"name": ValidationError(
             _("该身份证号已登记，但姓名与登记的不一致，请核对。"), code="name_mismatch")})
+    pending = existing is not None and actor is not None  # R-ENT-9
+    wants_membership = org.org_type == OrgType.BRANCH and joined_on is not None
+    if pending and wants_membership:
+        raise _refuse_membership_of_existing()
     member_values = None
-    if org.org_type == OrgType.BRANCH and joined_on is not None:
+    if wants_membership:
         member_values, errors = validate_member(branch=org, id_number=ident, name=clean, joined_on=joined_on,
                                                 development_number=development_number,
                                                 exclude_pk=existing.pk if existing else None)
         if existing and Membership.objects.filter(person=existing, ended_at__isnull=True).exists():
             errors.add("id_number", _("此人已是其他团支部的团员，请办理组织关系转接（转入）。"), "id_registered")
         errors.raise_if_any()
-    elif joined_on is not None and not (existing and existing.joined_on):
+    elif joined_on is not None and not existing:
         # A cadre outside a branch: 入团时间 is part of the record (R-ENT-8); the age rule still holds.
         check_join_age(ident, joined_on, org.region_code, errors)
         errors.raise_if_any()
     try:
         with transaction.atomic():
-            if existing is None:
-                person = _new_person(member_values or {"id_number": ident, "name": clean, "joined_on": joined_on},
-                                     extra)
-            else:
-                person = existing
-                if member_values:
-                    person.joined_on = member_values["joined_on"]
-                    person.development_number = member_values["development_number"]
-                    person.save(update_fields=["joined_on", "development_number"])
-                elif joined_on is not None and not person.joined_on:
-                    person.joined_on = joined_on
-                    person.save(update_fields=["joined_on"])
+            person = _person_for_post(existing, pending=pending, ident=ident, name=clean, joined_on=joined_on,
+                                      member_values=member_values, extra=extra)
             if CadrePost.objects.filter(person=person, org=org, ended_at__isnull=True).exists():
-                raise ValidationError({"title": ValidationError(_("此人已在本组织任职。"), code="post_exists")})
+                raise ValidationError({"title": ValidationError(_("此人已在本组织任职（或有待本人确认的任职）。"),
+                                                                code="post_exists")})
+            now = timezone.now()
             CadrePost.objects.create(person=person, org=org, org_path=org.path, title=title, is_admin=is_admin,
-                                     kind=kind or "", appointed_on=appointed_on)
+                                     kind=kind or "", appointed_on=appointed_on, started_at=now, added_by=actor,
+                                     confirmed_at=None if pending else now)
             if member_values:
                 Membership.objects.create(person=person, branch=org, org_path=org.path)
-            refresh_for_people([person.pk])
+            if not pending:
+                refresh_for_people([person.pk])
             if existing is None:
                 pk = person.pk
                 transaction.on_commit(lambda: verify_people([pk]))
-            record(actor=actor, action="cadre.enter", target=person, acting_org=org, title=title, is_admin=is_admin)
+            record(actor=actor, action="cadre.enter", target=person, acting_org=org, title=title, is_admin=is_admin,
+                   pending=pending)
     except IntegrityError as exc:
         raise _integrity_to_validation(exc) from None
     return person
+
+
+def _person_for_post(existing, *, pending, ident, name, joined_on, member_values, extra) -> Person:
+    if existing is None:
+        return _new_person(member_values or {"id_number": ident, "name": name, "joined_on": joined_on}, extra)
+    if pending:
+        return existing  # R-ENT-9: nothing about them changes until they confirm
+    # The system (actor=None: seeding, migrations) completes the record of someone on record.
+    if member_values:
+        existing.joined_on = member_values["joined_on"]
+        existing.development_number = member_values["development_number"]
+        existing.save(update_fields=["joined_on", "development_number"])
+    elif joined_on is not None and not existing.joined_on:
+        existing.joined_on = joined_on
+        existing.save(update_fields=["joined_on"])
+    return existing

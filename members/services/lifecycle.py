@@ -67,7 +67,7 @@ def _transfer_pending(person_ids) -> set[int]:
 
 
 def _holding_posts(person_ids) -> set[int]:
-    return set(CadrePost.objects.filter(person_id__in=person_ids, ended_at__isnull=True, org__is_active=True)
+    return set(CadrePost.objects.held().filter(person_id__in=person_ids, org__is_active=True)
                .values_list("person_id", flat=True))
 
 

@@ -37,7 +37,7 @@ def with_flags(qs: QuerySet[Organization]) -> QuerySet[Organization]:
                .values("branch").annotate(n=Count("pk")).values("n"))
     return qs.annotate(
         n_members=Coalesce(Subquery(members, output_field=IntegerField()), 0),
-        has_posts=Exists(CadrePost.objects.filter(org=OuterRef("pk"), ended_at__isnull=True)),
+        has_posts=Exists(CadrePost.objects.held().filter(org=OuterRef("pk"))),
         has_children=Exists(Organization.objects.filter(parent=OuterRef("pk"), is_active=True)),
     )
 
@@ -63,7 +63,8 @@ def flagged_orgs(org: Organization, flag: str) -> QuerySet[Organization]:
 def _people(model, org: Organization) -> dict:
     """Current members (or posts) of the subtree and what is wrong with their people: one query, the same
     rows as the people lists' filters (incomplete, unverified=pending|failed, dev_issue)."""
-    return model.objects.filter(org_path__startswith=org.path, ended_at__isnull=True).aggregate(
+    current = model.objects.held() if model is CadrePost else model.objects.filter(ended_at__isnull=True)
+    return current.filter(org_path__startswith=org.path).aggregate(
         total=Count("pk"),
         incomplete=Count("pk", filter=Q(person__is_complete=False)),  # R-CMP / R-ENT-8
         pending=Count("pk", filter=Q(person__verification_status="pending")),  # R-VER

@@ -4,6 +4,7 @@ import datetime as dt
 import itertools
 
 import factory
+from django.utils import timezone
 
 from members.idnumber import check_char
 from members.models import CadrePost, Membership, Person
@@ -64,3 +65,4 @@ class CadrePostFactory(factory.django.DjangoModelFactory):
     org_path = factory.LazyAttribute(lambda p: p.org.path)
     title = "书记"
     is_admin = False
+    confirmed_at = factory.LazyFunction(timezone.now)  # R-ENT-9: a pending post is asked for explicitly

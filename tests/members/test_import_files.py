@@ -370,10 +370,20 @@ def test_a_file_over_the_size_limit_is_refused(tree, monkeypatch):
 
 
 def test_a_file_over_the_row_limit_is_refused(tree, monkeypatch):
+    """Rows with data are counted as they are read; a sheet reaching past the limit and the header rows is
+    refused before (R-ENT-10, tests/members/test_hostile_input.py)."""
     monkeypatch.setattr(reader_module, "MAX_ROWS", 3)
-    assert run(tree, huge_rows(tree, 3)).created == 3
-    exc = _refused(tree, huge_rows(tree, 4))
+    header = ["姓名", "身份证号", "入团时间", "所在团支部全称", "手机号码"]
+
+    def rows(n):
+        return [["赵一", make_id_number(dt.date(2004, 4, 4)), "2016-05-04", tree["b1"].full_name, f"138{i:08d}"]
+                for i in range(n)]
+
+    assert run(tree, _own_layout(tree, header, rows(3), title_row=False)).created == 3
+    exc = _refused(tree, _own_layout(tree, header, rows(4), title_row=False))
     assert codes_of(exc) == {"too_many_rows"} and "20000" in exc.messages[0]
+    exc = _refused(tree, _own_layout(tree, header, rows(3 + reader_module.HEADER_SCAN), title_row=False))
+    assert codes_of(exc) == {"file_too_large"} and "20000" in exc.messages[0]
 
 
 # --- one set of rules: every members error code through single entry and through import ------------------
@@ -473,8 +483,21 @@ def test_an_own_cadres_import_adds_posts_like_enter_cadre(tree, member):
                              {"姓名": "吴六", "身份证号": make_id_number(dt.date(1998, 1, 2)), "职务": "副书记",
                               "手机号码": "13800000004"}], "own_cadres"), "own_cadres")
     assert not result.errors and result.created == 2
-    assert CadrePost.objects.filter(org=tree["school"], person=member, title="委员").exists()
+    # R-ENT-9: the person on record gets a post that waits for them; the new person's post holds at once.
+    assert CadrePost.objects.get(org=tree["school"], person=member, title="委员").is_pending
+    assert CadrePost.objects.get(org=tree["school"], title="副书记").confirmed_at is not None
     assert Membership.objects.filter(person=member, ended_at__isnull=True).count() == 1
+
+
+def test_an_own_cadres_import_cannot_make_someone_on_record_a_member_of_the_branch(tree):
+    """The import path of issue 10's takeover: b1's admin imports the root admin as a member of b1."""
+    root = tree["central_admin"]
+    result = import_workbook(actor=tree["b1_admin"], acting_org=tree["b1"], kind="own_cadres", file=io.BytesIO(fill(
+        [{"姓名": root.name, "身份证号": root.id_number, "职务": "委员", "入团时间": dt.date(2012, 5, 4),
+          "手机号码": "13800000005"}], "own_cadres")))
+    assert [c for _r, _h, c, _m in result.errors] == ["id_registered"] and result.created == 0
+    assert not Membership.objects.filter(person=root).exists()
+    assert not CadrePost.objects.filter(person=root, org=tree["b1"]).exists()
 
 
 def test_it_refuses_a_zip_bomb_that_lies_about_its_sizes(tree):

@@ -78,7 +78,7 @@ def test_someone_not_of_the_chosen_branch_stops_the_whole_batch(tree, people):
     outsider = new_member(tree["b2"], name="外人")
     with pytest.raises(ValidationError) as err:
         _batch(tree, [*people, outsider], to="b2")
-    assert codes(err.value) == {"not_a_member"}
+    assert codes(err.value) == {"not_in_branch"}
     assert _unmoved(tree, people) and branch_of(outsider) == tree["b2"]
 
 

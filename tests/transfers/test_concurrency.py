@@ -17,7 +17,7 @@ from audit.models import AuditEvent
 from members.models import Membership, Person
 from members.selectors import branch_of
 from transfers.models import ApprovalStep, TransferRequest
-from transfers.services import apply_for_transfer, approve, auto_approve_due, transfer_out, withdraw
+from transfers.services import apply_for_transfer, approve, auto_approve_due, batch_transfer, transfer_out, withdraw
 
 from .support import codes, new_member, pending_step
 
@@ -144,3 +144,137 @@ def test_two_sweeps_at_once_approve_each_due_step_once(tree):
         assert Membership.objects.filter(person_id=request.member_id).count() == 2  # moved once, history kept
     # and nothing is left for a third sweep at the same clock
     assert auto_approve_due(now=now) == 0
+
+
+# --- R-TR-17: batches against batches, approvals and withdrawals ------------------------------------------
+# Each race runs ROUNDS times with fresh members: on code that checks outside the transaction, both sides
+# pass their checks in most rounds, so one round is enough to show the fault.
+
+ROUNDS = 5
+REFUSED_BATCH = {"not_in_branch", "transfer_in_progress"}
+
+
+def _branch(tree, key, full_name, parent="school"):
+    from orgs.models import OrgType
+    from orgs.services import create_org
+
+    tree[key] = create_org(actor=None, full_name=full_name, org_type=OrgType.BRANCH, parent=tree[parent])
+    return tree[key]
+
+
+def _batch_call(tree, people, *, by, to, source="b1"):
+    return partial(batch_transfer, actor=_fresh(tree[f"{by}_admin"]), acting_org=_fresh(tree[by]),
+                   from_branch=_fresh(tree[source]), members=[_fresh(p) for p in people], to_branch=_fresh(tree[to]),
+                   reason="job_change")
+
+
+def _moved_once(person, to) -> None:
+    """One current membership, where the winner put it; the history holds the old one; one completed transfer."""
+    rows = list(Membership.objects.filter(person=person).order_by("started_at", "pk"))
+    assert [(m.branch_id, m.ended_at is None) for m in rows][-1] == (to.pk, True), rows
+    assert len(rows) == 2 and Membership.objects.filter(person=person, ended_at__isnull=True).count() == 1, rows
+    assert TransferRequest.objects.filter(member=person, status="completed").count() == 1
+    assert AuditEvent.objects.filter(action="transfer.completed", target_id=str(
+        TransferRequest.objects.get(member=person, status="completed").pk)).count() == 1
+
+
+def _one_batch_won(results, people, targets):
+    """Exactly one batch moved everyone it named; the other was refused whole and left nothing behind."""
+    won = [i for i, r in enumerate(results) if isinstance(r, list)]
+    lost = [i for i, r in enumerate(results) if isinstance(r, ValidationError)]
+    assert len(won) == 1 and len(lost) == 1, results
+    assert codes(results[lost[0]]) <= REFUSED_BATCH, results
+    assert len(results[won[0]]) == len(people)
+    for person in people:
+        _moved_once(person, targets[won[0]])
+    assert not Membership.objects.filter(person__in=people, branch=targets[lost[0]]).exists()
+    assert TransferRequest.objects.filter(member__in=people).count() == len(people)  # the loser created none
+
+
+def test_two_batches_naming_the_same_members_move_them_once(tree):
+    """R-TR-17 / R-TR-9: the same members, two targets, one moment: one batch moves all, the other nobody."""
+    b3 = _branch(tree, "b3", "信息学院3班团支部")
+    for n in range(ROUNDS):
+        people = [new_member(tree["b1"], name=f"同批{n}{i}") for i in range(3)]
+        named = people if n % 2 else list(reversed(people))  # the caller's order must not matter (no deadlock)
+        results = run_together(_batch_call(tree, people, by="school", to="b2"),
+                               _batch_call(tree, named, by="school", to="b3"))
+        _one_batch_won(results, people, [tree["b2"], b3])
+        assert AuditEvent.objects.filter(action="transfer.batch", detail__batch=str(
+            TransferRequest.objects.filter(member=people[0]).get().batch_id)).count() == 1
+
+
+def test_two_admins_batching_a_shared_member_across_subtrees_end_one_membership(tree):
+    """The university committee moves a member of branch 1 to a branch outside the school's general branch
+    while the general branch moves the same member inside it. Both pass the page's pre-check; whichever loses
+    ends no membership (never one outside its own subtree)."""
+    from transfers.services.batch import precheck_codes
+
+    outside = _branch(tree, "ub", "北京示范大学机关团支部", parent="uni")
+    for n in range(ROUNDS):
+        shared = new_member(tree["b1"], name=f"共享{n}")
+        assert precheck_codes(from_branch=tree["b1"], members=[shared]) == {shared.pk: ("", "")}
+        results = run_together(_batch_call(tree, [shared], by="school", to="b2"),
+                               _batch_call(tree, [shared], by="uni", to="ub"))
+        _one_batch_won(results, [shared], [tree["b2"], outside])
+        ended = Membership.objects.get(person=shared, ended_at__isnull=False)
+        assert ended.branch_id == tree["b1"].pk  # the only membership ended is the one in the from branch
+
+
+def test_a_batch_and_the_approval_of_a_members_transfer_complete_one_of_them(tree):
+    """One of the batch's members has a transfer out waiting for its last approval (the target branch's)."""
+    for n in range(ROUNDS):
+        people = [new_member(tree["b1"], name=f"批审{n}{i}") for i in range(3)]
+        single = transfer_out(actor=tree["b1_admin"], acting_org=tree["b1"], member=people[1], to_org=tree["fb"],
+                              reason="moved")
+        step = pending_step(single)
+        batch_result, approval = run_together(
+            _batch_call(tree, people, by="school", to="b2"),
+            partial(approve, actor=_fresh(tree["fb_admin"]), acting_org=_fresh(tree["fb"]), step=_fresh(step)))
+        single.refresh_from_db()
+        if isinstance(batch_result, list):  # the batch moved everyone; the single transfer could not complete
+            assert isinstance(approval, ValidationError) and codes(approval) <= {"not_in_branch"}, approval
+            assert single.status == "pending"
+            for person in people:
+                _moved_once(person, tree["b2"])
+        else:  # the approval completed it; the batch was refused whole
+            assert isinstance(approval, ApprovalStep) and single.status == "completed", (batch_result, approval)
+            assert isinstance(batch_result, ValidationError) and codes(batch_result) <= REFUSED_BATCH, batch_result
+            _moved_once(people[1], tree["fb"])
+            assert all(branch_of(p) == tree["b1"] for p in (people[0], people[2]))
+            assert not TransferRequest.objects.filter(member__in=people, kind="batch").exists()
+
+
+def test_a_batch_and_the_withdrawal_of_a_members_transfer_leave_one_consistent_outcome(tree):
+    """The member withdraws their own application while a batch names them: the withdrawal always stands; the
+    batch moves everyone (it saw the withdrawal) or nobody (it saw the transfer still in progress)."""
+    for n in range(ROUNDS):
+        people = [new_member(tree["b1"], name=f"批撤{n}{i}") for i in range(3)]
+        single = apply_for_transfer(member=people[1], to_org=tree["fb"], reason="moved")
+        batch_result, withdrawn = run_together(_batch_call(tree, people, by="school", to="b2"),
+                                               partial(withdraw, actor=_fresh(people[1]), request=_fresh(single)))
+        single.refresh_from_db()
+        assert isinstance(withdrawn, TransferRequest) and single.status == "withdrawn", withdrawn
+        assert not TransferRequest.objects.filter(member__in=people, status="pending").exists()
+        if isinstance(batch_result, list):
+            for person in people:
+                _moved_once(person, tree["b2"])
+        else:
+            assert isinstance(batch_result, ValidationError) and codes(batch_result) == {"transfer_in_progress"}
+            assert all(branch_of(p) == tree["b1"] for p in people)
+            assert all(Membership.objects.filter(person=p).count() == 1 for p in people)
+            assert not TransferRequest.objects.filter(member__in=people, kind="batch").exists()
+
+
+def test_an_application_during_a_batch_starts_from_where_the_member_is(tree):
+    """A start takes the member's lock too (flow.py's lock order): it never records a from_branch that a batch
+    has just moved the member out of, which no approval could then complete (not_in_branch)."""
+    for n in range(ROUNDS):
+        person = new_member(tree["b1"], name=f"批申{n}")
+        batch_result, applied = run_together(
+            _batch_call(tree, [person], by="school", to="b2"),
+            partial(apply_for_transfer, member=_fresh(person), to_org=tree["fb"], reason="moved"))
+        assert isinstance(batch_result, list) or codes(batch_result) == {"transfer_in_progress"}, batch_result
+        assert isinstance(applied, TransferRequest) or codes(applied) == {"transfer_in_progress"}, applied
+        for request in TransferRequest.objects.filter(member=person, status="pending"):
+            assert request.from_branch_id == branch_of(Person.objects.get(pk=person.pk)).pk

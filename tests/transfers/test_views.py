@@ -644,3 +644,14 @@ def test_messages_cost_the_same_queries_for_5_or_50_rows(client_as, tree):
 
 def test_the_messages_page_is_for_signed_in_people_only(client):
     assert client.get(reverse("transfers:messages")).url.startswith(LOGIN)
+
+
+def test_a_nul_in_the_approval_comment_is_dropped_not_a_500(client_as, tree, member):
+    """Free text posted outside a form is cleaned at the edge too (STYLE rule 11): PostgreSQL refuses NUL."""
+    step = apply_for_transfer(member=member, to_org=tree["fb"], reason="moved").steps.get()
+    admin = client_as(tree["b1_admin"], tree["b1"])
+    resp = post(admin, reverse("transfers:approve", args=[step.pk]), {"comment": "同\x00意\u200b"},
+                page=reverse("transfers:inbox"))
+    assert resp.status_code == 302
+    step.refresh_from_db()
+    assert step.status == "approved" and step.comment == "同意"

@@ -15,26 +15,32 @@ from orgs.selectors import is_within
 
 from ..models import TransferRequest
 from ..rules import check_reason, pending_error
-from .flow import complete
+from .flow import complete, lock_members
 
 BATCH_TYPES = {OrgType.COMMITTEE, OrgType.WORKING_COMMITTEE, OrgType.GENERAL_BRANCH}
 
 
-def precheck_codes(*, from_branch, members) -> dict[int, tuple[str, str]]:
-    """Per person, (code, message) of why they cannot move, or ("", "") when they can."""
-    current = dict(Membership.objects.filter(person__in=members, ended_at__isnull=True)
-                   .values_list("person_id", "branch_id"))
-    pending = set(TransferRequest.objects.filter(member__in=members, status=TransferRequest.Status.PENDING)
+def _why_not(person_ids, *, from_branch, current: dict[int, int | None]) -> dict[int, tuple[str, str]]:
+    """Per person, (code, message) of why they cannot move, or ("", "") when they can; current maps each
+    person to their current branch id."""
+    pending = set(TransferRequest.objects.filter(member_id__in=person_ids, status=TransferRequest.Status.PENDING)
                   .values_list("member_id", flat=True))
     out = {}
-    for person in members:
-        if current.get(person.pk) != from_branch.pk:
-            out[person.pk] = ("not_a_member", _("不是所选团支部的团员"))
-        elif person.pk in pending:  # R-TR-10
-            out[person.pk] = ("transfer_in_progress", _("已有一项正在办理的转接"))
+    for pk in person_ids:
+        if current.get(pk) != from_branch.pk:  # R-TR-17
+            out[pk] = ("not_in_branch", _("不是所选团支部的团员"))
+        elif pk in pending:  # R-TR-10
+            out[pk] = ("transfer_in_progress", _("已有一项正在办理的转接"))
         else:
-            out[person.pk] = ("", "")
+            out[pk] = ("", "")
     return out
+
+
+def precheck_codes(*, from_branch, members) -> dict[int, tuple[str, str]]:
+    """The page's hint, read without locks: batch_transfer decides again under them (R-TR-17)."""
+    current = dict(Membership.objects.filter(person__in=members, ended_at__isnull=True)
+                   .values_list("person_id", "branch_id"))
+    return _why_not([m.pk for m in members], from_branch=from_branch, current=current)
 
 
 def precheck(*, acting_org, from_branch, members, to_branch) -> dict[int, str]:
@@ -42,15 +48,22 @@ def precheck(*, acting_org, from_branch, members, to_branch) -> dict[int, str]:
     return {pk: why for pk, (_code, why) in precheck_codes(from_branch=from_branch, members=members).items()}
 
 
-def _check(acting_org, from_branch, members, to_branch) -> None:
+def _check_size(members) -> None:
     if len(members) > settings.TRANSFER_BATCH_LIMIT:
         raise ValidationError(_("批量接转一次最多%(n)d人，您选了%(k)d人。") % {
             "n": settings.TRANSFER_BATCH_LIMIT, "k": len(members)}, code="batch_too_large")
     if not members:
         raise ValidationError({"members": ValidationError(_("请至少选择一名团员。"), code="required")})
+
+
+def _check_orgs(acting_org, from_branch, to_branch) -> tuple[Organization, Organization]:
+    """R-AUTH-4 on the rows as they are now, not the caller's copies: a branch may have been dissolved or
+    moved since it was picked. Returns the fresh rows."""
+    fresh = Organization.objects.in_bulk([acting_org.pk, from_branch.pk, to_branch.pk])
+    acting_org = fresh[acting_org.pk]
+    from_branch, to_branch = fresh[from_branch.pk], fresh[to_branch.pk]
     for org, field in ((from_branch, "from_branch"), (to_branch, "to_branch")):
-        # The row decides, not the caller's copy: the branch may have been dissolved since it was picked.
-        if not Organization.objects.filter(pk=org.pk, is_active=True).exists():
+        if not org.is_active:
             raise ValidationError({field: ValidationError(_("该团支部已撤销，请重新选择。"), code="target_not_active")})
         if org.org_type != OrgType.BRANCH:
             raise ValidationError({field: ValidationError(_("请选择一个有效的团支部。"), code="target_not_allowed")})
@@ -59,6 +72,7 @@ def _check(acting_org, from_branch, members, to_branch) -> None:
                                                           code="not_in_subtree")})
     if from_branch.pk == to_branch.pk:
         raise ValidationError({"to_branch": ValidationError(_("目标团支部与原团支部相同。"), code="same_branch")})
+    return from_branch, to_branch
 
 
 @refusals_audited("transfer.batch")
@@ -67,28 +81,31 @@ def batch_transfer(*, actor, acting_org: Organization, from_branch: Organization
     ensure_acting_as(actor, acting_org)
     if acting_org.org_type not in BATCH_TYPES:
         raise PermissionDenied(_("批量接转由团委、团工委或团总支的管理员办理。"))
-    members = list({m.pk: m for m in members}.values())
-    _check(acting_org, from_branch, members, to_branch)
+    members = sorted({m.pk: m for m in members}.values(), key=lambda m: m.pk)  # R-TR-17: the lock order
+    _check_size(members)
     check_reason(reason, note)
-    problems = {pk: found for pk, found in precheck_codes(from_branch=from_branch, members=members).items()
-                if found[0]}
-    if problems:
-        names = {m.pk: m.name for m in members}
-        raise ValidationError([ValidationError(f"{names[pk]}：{why}", code=code)
-                               for pk, (code, why) in problems.items()])
     now, batch = timezone.now(), uuid.uuid4()
     done = []
     try:
-        with transaction.atomic():  # all or nothing
+        with transaction.atomic():  # R-TR-9: all or nothing
+            # R-TR-17: every check below is made again here, after the locks; the page's pre-check was a hint.
+            from_branch, to_branch = _check_orgs(acting_org, from_branch, to_branch)
+            current = lock_members([m.pk for m in members])
+            why = _why_not([m.pk for m in members], from_branch=from_branch,
+                           current={pk: m.branch_id for pk, m in current.items()})
+            problems = [ValidationError(f"{m.name}：{why[m.pk][1]}", code=why[m.pk][0]) for m in members
+                        if why[m.pk][0]]
+            if problems:
+                raise ValidationError(problems)
             for person in members:
                 request = TransferRequest.objects.create(
                     member=person, from_branch=from_branch, to_org=to_branch, reason=reason, note=(note or "").strip(),
                     kind=TransferRequest.Kind.BATCH, initiated_by=actor, initiating_org=acting_org, batch_id=batch,
                     created_at=now)
-                complete(request, to_branch, now=now, actor=actor)
+                complete(request, to_branch, now=now, actor=actor, membership=current[person.pk])
                 done.append(request)
             record(actor=actor, action="transfer.batch", target=to_branch, acting_org=acting_org,
                    from_branch=from_branch.pk, count=len(done), batch=str(batch))
-    except IntegrityError:
+    except IntegrityError:  # R-TR-10: the database's own guard (transfer_one_pending)
         raise pending_error() from None
     return done

@@ -1,5 +1,16 @@
 """The status pipeline of a transfer, guarded in one place: opening steps, deciding them, completing.
-Callers hold the request's row lock (parent first, then the step: STYLE.md)."""
+Callers hold the request's row lock (parent first, then the step: STYLE.md).
+
+Lock order (STYLE.md 3 and 10, R-TR-17), the same for every writer, so two may wait on each other, never deadlock:
+  1. TransferRequest, then its ApprovalStep (`lock`): approve, reject, assign_branch, withdraw, the sweep;
+  2. Person, then the person's current Membership (`lock_members`), several people in ascending person id:
+     every completion (`complete`), every start (start.py) and a batch, which takes them for all its members
+     before it writes anything. members/services/lifecycle.py takes Person, LeagueStatusChange, Membership,
+     so a leave and a transfer of one member queue on the Person row, and the second re-reads and refuses.
+Whoever holds 2 never waits for a lock of 1: a batch or a start reads other requests without locking them (its
+insert may wait, through the index transfer_one_pending, for a withdrawal or rejection to commit; those hold 1
+only and wait for nothing in 2).
+"""
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -7,8 +18,9 @@ from django.utils.translation import gettext as _
 
 from audit.services import record
 from members.completeness import refresh_orgs
-from members.models import CadrePost, Membership
+from members.models import CadrePost, Membership, Person
 from orgs.models import OrgType
+from orgs.permissions import forget_admin_orgs
 
 from ..models import ApprovalStep, TransferRequest
 from ..notify import notify_after_commit
@@ -69,14 +81,35 @@ def after_in(request: TransferRequest, *, now) -> None:
         open_step(request, ApprovalStep.Kind.ASSIGN, request.to_org, now=now)
 
 
-def complete(request: TransferRequest, branch, *, now=None, actor=None) -> None:
-    """R-TR-12: the membership moves in this transaction, the history kept; old-branch cadre posts end."""
+def lock_members(person_ids) -> dict[int, Membership]:
+    """R-TR-17: lock the people in ascending id, then their current memberships; {person id: membership}.
+    The Person row always exists (a membership may end and another start), and lifecycle.py locks it too."""
+    ids = sorted(set(person_ids))
+    list(Person.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    # A new statement after the locks: it reads what the previous holder of each lock committed.
+    return {m.person_id: m for m in Membership.objects.select_for_update()
+            .filter(person_id__in=ids, ended_at__isnull=True).order_by("person_id")}
+
+
+def not_in_branch() -> ValidationError:
+    return ValidationError(_("该团员已不在转出的团支部（可能刚被转走或已离团），这项转接不能办结。"),
+                           code="not_in_branch")
+
+
+def complete(request: TransferRequest, branch, *, now=None, actor=None, membership=None) -> None:
+    """R-TR-12: the membership moves in this transaction, the history kept; old-branch cadre posts end.
+    R-TR-17: only from the request's from_branch, read under the member's lock (`membership` when the
+    caller, a batch, already holds it)."""
     now = now or timezone.now()
-    old = Membership.objects.select_for_update().get(person=request.member, ended_at__isnull=True)
+    old = membership or lock_members([request.member_id]).get(request.member_id)
+    if old is None or old.branch_id != request.from_branch_id:  # moved or left by another path meanwhile
+        raise not_in_branch()
     old.ended_at, old.end_reason = now, f"transfer:{request.pk}"
     old.save(update_fields=["ended_at", "end_reason"])
     Membership.objects.create(person=request.member, branch=branch, org_path=branch.path, started_at=now)
+    # R-TR-12: what they held in the old branch ends, pending posts too; rights read in this request go with it.
     CadrePost.objects.filter(person=request.member, org_id=old.branch_id, ended_at__isnull=True).update(ended_at=now)
+    forget_admin_orgs()
     request.to_branch = branch
     finish(request, TransferRequest.Status.COMPLETED, now=now)
     refresh_orgs([old.branch_id, branch.pk])

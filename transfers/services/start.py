@@ -6,24 +6,26 @@ from django.utils.translation import gettext as _
 
 from audit.services import record, refusals_audited
 from members.idnumber import normalize_id_number
-from members.models import Membership, Person
+from members.models import Person
 from members.rules import normalize_name
 from orgs.models import Organization, OrgType
 from orgs.permissions import ensure_acting_as
 
 from ..models import ApprovalStep, TransferRequest
 from ..rules import check_none_pending, check_reason, check_target, pending_error
-from .flow import open_step, record_initiator_step
+from .flow import lock_members, open_step, record_initiator_step
 
 ADMIN_TYPES = {OrgType.BRANCH, OrgType.COMMITTEE, OrgType.WORKING_COMMITTEE, OrgType.GENERAL_BRANCH}
 
 
 def _current_branch(person: Person, *, field="member") -> Organization:
-    m = Membership.objects.filter(person=person, ended_at__isnull=True).select_related("branch").first()
+    """Under the person's lock (flow.py's lock order): a batch or a completion running now finishes first,
+    and the transfer starts from where it left the member, never from a branch they have just left."""
+    m = lock_members([person.pk]).get(person.pk)
     if m is None:
         raise ValidationError({field: ValidationError(_("此人目前不是任何团支部的团员，无法办理转接。"),
                                                       code="not_a_member")})
-    return m.branch
+    return Organization.objects.get(pk=m.branch_id)
 
 
 def _create(*, member, from_branch, to_org, reason, note, kind, actor, acting_org, now) -> TransferRequest:

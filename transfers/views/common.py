@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from config.forms import search_text
+
 ISSUED = "transfer_tokens"
 USED = "transfer_tokens_used"
 KEEP_ISSUED = 50   # pages rendered and not yet submitted
@@ -81,4 +83,4 @@ def target_choices(form):
     picked = form.cleaned_data.get("target")
     if picked is not None:
         return picked, [picked]
-    return None, list(target_candidates(form.data.get("to_org_name", "")))
+    return None, list(target_candidates(search_text(form.data, "to_org_name", max_length=200)))  # STYLE 11

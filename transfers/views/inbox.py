@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from config.forms import clean_text
 from orgs.acting import admin_required
 from orgs.selectors import is_within
 
@@ -66,7 +67,7 @@ def approve_view(request, acting, step_id):
         return refuse_double_submit(request, back)
     step = _scoped_step(request, acting, step_id)
     try:
-        approve(actor=request.user, acting_org=acting, step=step, comment=request.POST.get("comment", ""))
+        approve(actor=request.user, acting_org=acting, step=step, comment=clean_text(request.POST.get("comment", "")))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from config.forms import search_text
 from members.selectors import branch_of
 from orgs.acting import acting_org
 
@@ -53,7 +54,7 @@ def apply(request):
 @login_required
 def org_search(request):
     """htmx: the organizations whose full name contains what was typed, as radios named to_org."""
-    query = request.GET.get("q", request.GET.get("to_org_name", "")).strip()
+    query = search_text(request.GET, "q" if "q" in request.GET else "to_org_name", max_length=200)  # STYLE 11
     return render(request, "transfers/_org_results.html", {"query": query, "orgs": list(target_candidates(query))})
 
 

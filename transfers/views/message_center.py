@@ -4,6 +4,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from members.selectors import pending_posts
+
 from ..selectors import messages_of
 from ..services.messages import mark_messages_read
 
@@ -16,4 +18,5 @@ def message_center(request):
     page = Paginator(messages_of(request.user), PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page)  # read before marking, so the page can show which were new
     mark_messages_read(actor=request.user)
-    return render(request, "transfers/messages.html", {"page": page, "rows": rows})
+    return render(request, "transfers/messages.html", {"page": page, "rows": rows,
+                                                       "pending_posts": list(pending_posts(request.user))})

@@ -1,20 +1,21 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from members import views as member_views
+from members import urls as member_urls
+from members.views import accounts
 
 urlpatterns = [
-    path("", member_views.home, name="home"),
-    path("login/", member_views.LoginView.as_view(), name="login"),
+    path("", accounts.home, name="home"),
+    path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", member_views.PasswordChangeView.as_view(), name="password_change"),
-    path("password/forgot/", member_views.forgot_password, name="forgot_password"),
-    path("orgs/", include("orgs.urls")),
-    path("people/", include("members.urls")),
+    path("password/", accounts.PasswordChangeView.as_view(), name="password_change"),
+    path("password/forgot/", accounts.forgot_password, name="forgot_password"),
+    path("orgs/", include(member_urls.org_patterns)),
+    path("people/", include(member_urls.account_patterns)),
     path("transfers/", include("transfers.urls")),
-    path("imports/", include("members.import_urls")),
-    path("people/", include("members.people_urls")),
-    path("lifecycle/", include("members.lifecycle_urls")),
+    path("imports/", include(member_urls.import_patterns)),
+    path("people/", include(member_urls.people_patterns)),
+    path("lifecycle/", include(member_urls.lifecycle_patterns)),
     path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -7,9 +7,11 @@ from orgs.models import Organization, OrgType
 from orgs.naming import normalize_full_name
 from orgs.services import create_org
 
+from .completeness import refresh_for_people
 from .idnumber import check_char
 from .models import CadrePost, Person
-from .services import enter_cadre, enter_member
+from .services import allocate_segment, enter_cadre, enter_member
+from .verification import verify_people
 
 DEMO_PASSWORD = "Tuanji-Demo-2026"
 L, C, W, G, B = OrgType.LEADING, OrgType.COMMITTEE, OrgType.WORKING_COMMITTEE, OrgType.GENERAL_BRANCH, OrgType.BRANCH
@@ -165,15 +167,12 @@ class Seeder:
         """People in every problem state of issue 3: failed verification, each development-number case.
         The numbers stand for legacy records on file before R-ENT-4 was checked (R-ENT-5), so they are
         written directly; everything else went through the services."""
-        from .completeness import refresh_for_people
-        from .verification import verify_people
 
         branch = Organization.objects.get(name_key=normalize_full_name("北京示范大学信息学院2023级1班团支部"))
         recent = list(Person.objects.filter(memberships__branch=branch, memberships__ended_at__isnull=True,
                                             joined_on__gte=dt.date(2017, 1, 1)).order_by("pk")[:4])
         uni = Organization.objects.get(name_key=normalize_full_name("北京示范大学团委"))
         if not uni.segments.exists():
-            from .services import allocate_segment
 
             for year in range(2017, dt.date.today().year + 1):
                 allocate_segment(actor=None, org=uni, year=year, first=f"{year}11000001", last=f"{year}11099999")

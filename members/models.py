@@ -6,9 +6,11 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 
-from .choices import CADRE_TITLE_CHOICES, DevNumberIssue, Gender, Verification
+from access.models import CadrePost  # noqa: F401  (the contract names it here: CONTRACT.md "members")
+
+from .choices import DevNumberIssue, Gender, Verification
 from .idnumber import mask_id_number
-from .profile import EDUCATION_CHOICES, ETHNIC_CHOICES, OCCUPATION_CHOICES, CadreKind, PoliticalStatus
+from .profile import EDUCATION_CHOICES, ETHNIC_CHOICES, OCCUPATION_CHOICES, PoliticalStatus
 
 
 class PersonManager(BaseUserManager):
@@ -109,6 +111,7 @@ class Membership(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
     branch = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="memberships")
     org_path = models.CharField(max_length=255)  # copy of branch.path: subtree counts need no join
+    ORG_PATH_FROM = "branch"  # orgs.services.move_org keeps the copy in step
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_reason = models.CharField(max_length=50, blank=True)
@@ -127,57 +130,6 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.person_id} @ {self.branch_id}"
-
-
-class CadrePostQuerySet(models.QuerySet):
-    def held(self):
-        """Posts that count (R-ENT-9): current and confirmed. A pending post grants nothing."""
-        return self.filter(ended_at__isnull=True, confirmed_at__isnull=False)
-
-    def pending(self):
-        """Posts added to someone already on record, waiting for them (or a custodian) to confirm (R-ENT-9)."""
-        return self.filter(ended_at__isnull=True, confirmed_at__isnull=True)
-
-
-HELD = Q(ended_at__isnull=True, confirmed_at__isnull=False)  # the same as held(), for Exists/joins
-
-
-class CadrePost(models.Model):
-    """A post (团干部) in any organization (R-ORG-3); admins (管理员) are posts marked so (R-ORG-8).
-    A post added by an admin to a person already on record waits for confirmation (R-ENT-9)."""
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="posts")
-    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="posts")
-    org_path = models.CharField(max_length=255)
-    title = models.CharField(_("职务"), max_length=20, choices=CADRE_TITLE_CHOICES)
-    is_admin = models.BooleanField(_("管理员"), default=False)
-    kind = models.CharField(_("团干部性质"), max_length=10, choices=CadreKind.choices, blank=True)
-    appointed_on = models.DateField(_("任职时间"), null=True, blank=True)
-    started_at = models.DateTimeField(default=timezone.now)
-    ended_at = models.DateTimeField(null=True, blank=True)
-    # R-ENT-9: None while the post waits for the person (or a custodian, R-AUTH-7); declined posts end unconfirmed.
-    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
-    confirmed_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    added_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-
-    objects = CadrePostQuerySet.as_manager()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["person", "org"], condition=Q(ended_at__isnull=True),
-                                    name="post_one_current_per_org"),
-        ]
-        indexes = [
-            models.Index(fields=["org_path"], name="post_path", opclasses=["varchar_pattern_ops"],
-                         condition=Q(ended_at__isnull=True)),
-            models.Index(fields=["person", "ended_at"], name="post_person"),
-        ]
-
-    def __str__(self):
-        return f"{self.org_id} {self.title}"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.ended_at is None and self.confirmed_at is None
 
 
 class ResetCode(models.Model):
@@ -204,6 +156,7 @@ class NumberSegment(models.Model):
     """R-ENT-4a: a range of development numbers of one year, allocated to an organization's subtree."""
     org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="segments")
     org_path = models.CharField(max_length=255)
+    ORG_PATH_FROM = "org"  # orgs.services.move_org keeps the copy in step
     year = models.PositiveSmallIntegerField(_("年份"))
     first = models.CharField(_("起始编号"), max_length=12)
     last = models.CharField(_("结束编号"), max_length=12)
@@ -224,7 +177,7 @@ class NumberSegment(models.Model):
 
 class ImportJob(models.Model):
     """An uploaded workbook checked, then imported, outside the request (issue 5). Its state lives here,
-    so the progress page survives a reload; only members/import_jobs.py writes it."""
+    so the progress page survives a reload; only members/importing/jobs.py writes it."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")
@@ -271,6 +224,7 @@ class LeagueStatusChange(models.Model):
     reason = models.TextField(_("原因"))
     branch = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")  # left or restored into
     org_path = models.CharField(max_length=255)  # copy of branch.path: subtree lists need no join
+    ORG_PATH_FROM = "branch"  # orgs.services.move_org keeps the copy in step (before issue 11 it was left behind)
     requested_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
     acting_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, null=True, related_name="+")

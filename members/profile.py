@@ -48,12 +48,6 @@ OCCUPATIONS = [
 OCCUPATION_CHOICES = [(o, _(o)) for o in OCCUPATIONS]
 
 
-class CadreKind(models.TextChoices):
-    FULL_TIME = "full_time", _("专职")
-    PART_TIME = "part_time", _("兼职")
-    SECONDED = "seconded", _("挂职")
-
-
 # R-ENT-8: the required fields (必填项). `development_number` only where R-ENT-4 requires it.
 REQUIRED_FIELDS = [
     ("name", _("姓名")),

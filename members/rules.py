@@ -8,12 +8,19 @@ import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-from orgs.regions import XINJIANG
+from access.permissions import admin_org_ids
+from access.selectors import own_org_ids
+from orgs.models import Organization
+from orgs.regions import PROVINCES, XINJIANG
 
 from .idnumber import birth_date_of, drop_invisible, is_valid_id_number, normalize_id_number
 from .models import Person
+from .profile import EDUCATION_LEVELS, ETHNIC_GROUPS, OCCUPATIONS, PoliticalStatus
+from .segments import segment_problem
+from .selectors.lookups import DEFAULT
 
 AGE_RULE_CHANGED = dt.date(2017, 1, 1)           # R-ENT-2
 DEV_NUMBER_FROM = dt.date(2017, 1, 1)            # R-ENT-4
@@ -82,8 +89,6 @@ def check_length(field: str, value, errors: Errors, *, model=Person, column: str
 
 
 def check_id_unregistered(id_number: str, errors: Errors, *, exclude_pk=None, lookups=None) -> None:
-    from .lookups import DEFAULT
-
     holder = (lookups or DEFAULT).id_holder(id_number) if id_number else None
     if holder is not None and holder != exclude_pk:  # R-ENT-6
         errors.add("id_number", _("该身份证号已经登记。此人可用身份证号后8位登录，查看当前所在组织；"
@@ -126,9 +131,6 @@ def check_dev_number(number: str, *, joined_on, branch, errors: Errors, exclude_
     """R-ENT-4: required from 2017 (Xinjiang 2016), 12 digits, the joining year first, inside the
     allocated segments if any, held by no one else. `viewer` (an admin) is told the holder's
     organization when allowed to see it; anyone else is told to ask the superior organization."""
-    from .lookups import DEFAULT
-    from .segments import segment_problem
-
     lookups = lookups or DEFAULT
 
     field = "development_number"
@@ -155,23 +157,13 @@ def check_dev_number(number: str, *, joined_on, branch, errors: Errors, exclude_
 
 def _taken_message(holder_pk: int, viewer) -> str:
     """R-ENT-4 / issue 3: name the holder's organization only to an admin who may read it (R-AUTH-1)."""
-    from orgs.models import Organization
-    from orgs.permissions import admin_org_ids
-
     admin_ids = admin_org_ids(viewer) if viewer is not None else set()
     if admin_ids:
         admin_paths = list(Organization.objects.filter(pk__in=admin_ids).values_list("path", flat=True))
-        for org in Organization.objects.filter(pk__in=own_org_ids_of(holder_pk)):
+        for org in Organization.objects.filter(pk__in=own_org_ids(Person(pk=holder_pk))):
             if any(org.path.startswith(p) for p in admin_paths):
                 return _("该发展团员编号已被“%(org)s”的人员使用，请核对。") % {"org": org.full_name}
     return _("该发展团员编号已被他人使用，请联系上级组织查找编号持有人。")
-
-
-def own_org_ids_of(person_pk: int) -> set[int]:
-    from .models import CadrePost, Membership
-
-    ids = set(Membership.objects.filter(person_id=person_pk, ended_at__isnull=True).values_list("branch_id", flat=True))
-    return ids | set(CadrePost.objects.filter(person_id=person_pk, ended_at__isnull=True).values_list("org_id", flat=True))
 
 
 def clean_phone(raw, errors: Errors, *, required: bool = False) -> str:
@@ -189,12 +181,6 @@ def clean_phone(raw, errors: Errors, *, required: bool = False) -> str:
 
 def clean_profile(data: dict, errors: Errors) -> dict:
     """The profile fields of R-ENT-8 other than identity: each checked against its list."""
-    from django.core.validators import validate_email
-
-    from orgs.regions import PROVINCES
-
-    from .profile import EDUCATION_LEVELS, ETHNIC_GROUPS, OCCUPATIONS, PoliticalStatus
-
     lists = {"ethnicity": ETHNIC_GROUPS, "full_time_education": EDUCATION_LEVELS, "highest_education": EDUCATION_LEVELS,
              "occupation": OCCUPATIONS, "political_status": PoliticalStatus.values, "province": list(PROVINCES)}
     out = {}

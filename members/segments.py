@@ -1,11 +1,11 @@
 """Development-number segments (号段, R-ENT-4a) as they bear on one number."""
 from django.utils.translation import gettext as _
 
+from .selectors.lookups import DEFAULT
+
 
 def segment_problem(number: str, *, branch, lookups=None) -> str:
     """'' when the number may be used in branch; otherwise the message (R-ENT-4 dev_number_segment)."""
-    from .lookups import DEFAULT
-
     year = int(number[:4])
     allocated = (lookups or DEFAULT).segments(branch.ancestor_ids(), year)
     if not allocated:

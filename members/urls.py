@@ -1,9 +1,65 @@
+"""Every page of this app, one list per area; config/urls.py mounts each under its prefix and namespace.
+The organization pages live here because they list people (docs/architecture.md: orgs holds the tree only)."""
 from django.urls import path
 
-from . import views
+from .views import accounts, completion, editing, exports, imports, lifecycle, orgs, people, posts
 
-app_name = "members"
-urlpatterns = [
-    path("reset-codes/", views.reset_codes, name="reset_codes"),
-    path("reset-codes/<int:pk>/", views.reset_code_issue, name="reset_code_issue"),
-]
+# /people/, namespace "people" (issue 3 item 7)
+people_patterns = ([
+    path("", people.members, name="members"),
+    path("cadres/", people.cadres, name="cadres"),
+    path("me/", people.me, name="me"),
+    path("me/edit/", editing.edit_me, name="edit_me"),
+    path("new/member/", editing.enter_member_view, name="enter_member"),
+    path("new/cadre/", editing.enter_cadre_view, name="enter_cadre"),
+    path("<int:pk>/", people.detail, name="detail"),
+    path("<int:pk>/edit/", editing.edit, name="edit"),
+    path("<int:pk>/correct/", editing.correct, name="correct"),
+    path("posts/<int:pk>/end/", editing.end_post_view, name="end_post"),
+    path("posts/<int:pk>/answer/", posts.answer_post, name="answer_post"),  # R-ENT-9
+    # The overview of the acting organization, or of one organization of its subtree (drill-down).
+    path("completion/", completion.completion, name="completion"),
+    path("completion/<int:pk>/", completion.completion, name="completion"),
+    path("completion/org/<int:pk>/", completion.completion_org, name="completion_org"),
+    path("segments/", completion.segments, name="segments"),
+], "people")
+
+# /people/, namespace "members": reset codes (R-ACC-2)
+account_patterns = ([
+    path("reset-codes/", accounts.reset_codes, name="reset_codes"),
+    path("reset-codes/<int:pk>/", accounts.reset_code_issue, name="reset_code_issue"),
+], "members")
+
+# /imports/, namespace "imports": Excel import and export (issue 5)
+import_patterns = ([
+    path("", imports.start, name="start"),
+    path("templates/<str:kind>.xlsx", imports.template, name="template"),
+    path("jobs/<int:pk>/", imports.job_page, name="job"),
+    path("jobs/<int:pk>/confirm/", imports.confirm, name="confirm"),
+    path("jobs/<int:pk>/marked.xlsx", imports.marked, name="marked"),
+    path("export/", exports.export_page, name="export"),
+    path("export/members.xlsx", exports.export_members, name="export_members"),
+    path("export/cadres.xlsx", exports.export_cadres, name="export_cadres"),
+], "imports")
+
+# /lifecycle/, namespace "lifecycle": the league life cycle (issue 6 item 5)
+lifecycle_patterns = ([
+    path("", lifecycle.aged, name="aged"),
+    path("aged/leave/", lifecycle.aged_leave, name="aged_leave"),
+    path("turning/", lifecycle.turning, name="turning"),
+    path("left/", lifecycle.left, name="left"),
+    path("approvals/", lifecycle.approvals, name="approvals"),
+    path("approvals/<int:pk>/approve/", lifecycle.approve, name="approve"),
+    path("approvals/<int:pk>/reject/", lifecycle.reject, name="reject"),
+    path("people/<int:pk>/", lifecycle.person, name="person"),
+    path("people/<int:pk>/restore/", lifecycle.restore, name="restore"),
+], "lifecycle")
+
+# /orgs/, namespace "orgs": the organization tree's pages
+org_patterns = ([
+    path("", orgs.tree, name="tree"),
+    path("switch/", orgs.switch, name="switch"),
+    path("<int:pk>/", orgs.detail, name="detail"),
+    path("<int:pk>/children/", orgs.tree_children, name="children"),
+    path("<int:pk>/new/", orgs.create, name="create"),
+], "orgs")

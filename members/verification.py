@@ -10,6 +10,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from .idnumber import is_valid_id_number
+from .models import Person
 
 log = logging.getLogger(__name__)
 # Han characters, with the middle dot of transliterated minority names; or Latin letters and spaces.
@@ -49,7 +50,6 @@ def get_verifier() -> Verifier:
 def verify_people(person_ids) -> int:
     """Verify these people now; returns how many were verified. A verifier failure leaves that person
     pending (R-VER-4). Results are written grouped by outcome: an import verifies thousands at once."""
-    from .models import Person
 
     verifier, groups = get_verifier(), {}
     for pk, id_number, name in Person.objects.filter(pk__in=list(person_ids)).values_list("pk", "id_number", "name"):

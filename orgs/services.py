@@ -1,16 +1,18 @@
 """Writes to the organization tree (R-ORG). Each function is one transaction and writes an audit event."""
-from django.core.exceptions import ValidationError
+from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.models import CadrePost
+from access.permissions import admin_org_ids, ensure_may_change_in, forget_admin_orgs
 from audit.services import record, refusals_audited
 
 from .models import ALLOWED_CHILDREN, Organization, OrgType, path_segment
 from .naming import clean_full_name, is_league_name, normalize_full_name
-from .permissions import admin_org_ids, ensure_may_change_in, forget_admin_orgs
 from .regions import PROVINCES
 from .selectors import is_within
 
@@ -80,8 +82,6 @@ def create_org(*, actor, full_name: str, org_type: str, parent: Organization | N
 
 
 def _ensure_may_move(actor, org: Organization, new_parent: Organization) -> None:
-    from django.core.exceptions import PermissionDenied
-
     if actor is None:
         return
     # The actor must administer an organization that holds both the old and the new place.
@@ -90,6 +90,12 @@ def _ensure_may_move(actor, org: Organization, new_parent: Organization) -> None
     new_ids = set(new_parent.ancestor_ids())
     if not (admin_ids & old_ids & new_ids):
         raise PermissionDenied(_("只有同时管理原上级和新上级的组织的管理员可以调整隶属关系。"))
+
+
+def path_copies() -> list[tuple[type, str]]:
+    """Every model that keeps a copy of an organization's path, and the foreign key it copies: each declares
+    `ORG_PATH_FROM` (the tree sits below the apps that keep copies; it finds them without importing them)."""
+    return [(model, model.ORG_PATH_FROM) for model in apps.get_models() if getattr(model, "ORG_PATH_FROM", None)]
 
 
 @refusals_audited("org.move")
@@ -111,14 +117,11 @@ def move_org(*, actor, org: Organization, new_parent: Organization) -> Organizat
         new_path = new_parent.path + path_segment(org.pk)
         shift = new_parent.depth + 1 - org.depth
         cut = len(old_path) + 1
-        from members.models import CadrePost, Membership, NumberSegment
-        from transfers.models import ApprovalStep
-
         # Every stored copy of a path follows the move (segments are listed by it, steps counted by it).
         # The rows are found through their foreign keys' indexes (ended memberships included), not by
         # LIKE on the copies, whose indexes cover current rows only (docs/decisions.md: bench/tree_bench.py).
         moved = Organization.objects.filter(path__startswith=old_path).values("pk")
-        for model, fk in ((Membership, "branch"), (CadrePost, "org"), (NumberSegment, "org"), (ApprovalStep, "org")):
+        for model, fk in path_copies():
             model.objects.filter(**{f"{fk}__in": moved}).update(
                 org_path=Concat(Value(new_path), Substr("org_path", cut)))
         Organization.objects.filter(path__startswith=old_path).update(
@@ -133,8 +136,6 @@ def move_org(*, actor, org: Organization, new_parent: Organization) -> Organizat
 @refusals_audited("org.dissolve")
 def dissolve_org(*, actor, org: Organization) -> Organization:
     """Dissolve (撤销) an organization: refused while it has sub-organizations or members."""
-    from members.models import CadrePost, Membership
-
     if org.parent_id is None:
         raise ValidationError(_("不能撤销根组织。"), code="org_not_empty")
     ensure_may_change_in(actor, org.parent)
@@ -144,7 +145,7 @@ def dissolve_org(*, actor, org: Organization) -> Organization:
             return org
         if Organization.objects.filter(parent=org, is_active=True).exists():
             raise ValidationError(_("该组织还有下级组织，请先撤销或移走下级组织。"), code="org_not_empty")
-        if Membership.objects.filter(branch=org, ended_at__isnull=True).exists():
+        if org.memberships.filter(ended_at__isnull=True).exists():  # members' relation, read from below
             raise ValidationError(_("该团支部还有团员，请先把团员转出。"), code="org_not_empty")
         now = timezone.now()
         CadrePost.objects.filter(org=org, ended_at__isnull=True).update(ended_at=now)

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from members.people_selectors import SMALL_BRANCH
-from orgs.acting import admin_required
+from access.acting import admin_required
+from members.selectors.records import SMALL_BRANCH
 from orgs.models import Organization
 from orgs.selectors import subtree
 from transfers.models import TransferRequest

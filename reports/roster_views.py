@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from access.acting import admin_required
 from config.forms import search_text
-from orgs.acting import admin_required
 from orgs.models import OrgType
 from orgs.selectors import subtree
 from transfers.templatetags.transfer_tags import exact

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from access.acting import admin_required
 from config.forms import search_text
 from members.models import Membership
-from orgs.acting import admin_required
 from orgs.models import Organization, OrgType
 from orgs.selectors import subtree
 from transfers.templatetags.transfer_tags import exact

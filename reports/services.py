@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from access.permissions import ensure_acting_as, ensure_within
 from audit.services import record, refusals_audited
 from members.models import CadrePost, Membership, Person
 from orgs.models import Organization, OrgType
-from orgs.permissions import ensure_acting_as, ensure_within
 from transfers.models import Message
 
 from .graduation import FIRST_YEAR, LAST_YEAR, State, graduates

@@ -1,4 +1,4 @@
-"""Report workbooks: the member exports' look (members/export_views.py: a title row, a bold header row, text
+"""Report workbooks: the member exports' look (members/views/exports.py: a title row, a bold header row, text
 that would start a formula quoted) with more than one sheet. ID numbers come in masked (R-AUTH-6)."""
 import datetime as dt
 import io
@@ -8,7 +8,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from members.export_views import HEADER_FILL, safe, xlsx_response
+from members.views.exports import HEADER_FILL, safe, xlsx_response
 
 __all__ = ["Sheet", "workbook", "xlsx_response"]
 

@@ -198,7 +198,7 @@ def test_visible_text_skips_scripts_and_the_chinese_switch():
 
 @pytest.mark.django_db
 def test_member_list_sorts_chinese_names_in_pinyin_order_on_postgresql(tree):
-    from members.lists import member_list
+    from members.selectors.lists import member_list
     from members.services import enter_member
 
     for name in ("张三", "安娜", "李四", "陈六"):

@@ -2,7 +2,7 @@
 Each is one query, run only when a template shows it."""
 from django.utils.functional import SimpleLazyObject
 
-from orgs.acting import acting_org
+from access.acting import acting_org
 
 from .selectors import pending_steps, unread_count
 

@@ -8,7 +8,7 @@ from django.core.mail import send_mass_mail
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from members.models import CadrePost
+from members.models import CadrePost, Person
 
 from .models import ApprovalStep, Message, TransferRequest
 
@@ -56,7 +56,6 @@ def deliver(event: str, obj_id: int) -> None:
 
 
 def _mail(recipients: set[int], text: str) -> None:
-    from members.models import Person
 
     addresses = [e for e in Person.objects.filter(pk__in=recipients).exclude(email="").values_list("email", flat=True)]
     if not addresses:

@@ -75,6 +75,7 @@ class ApprovalStep(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="approval_steps")
     org_path = models.CharField(max_length=255)  # copy of org.path: subtree counts need no join
+    ORG_PATH_FROM = "org"  # orgs.services.move_org keeps the copy in step
     status = models.CharField(max_length=15, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField(null=True, blank=True)  # R-TR-7; None for ASSIGN (never automatic)

@@ -2,7 +2,7 @@
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from orgs.permissions import ensure_acting_as
+from access.permissions import ensure_acting_as
 
 
 def may_decide(actor, acting_org, step) -> bool:

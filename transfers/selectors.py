@@ -5,10 +5,10 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from access.permissions import admin_org_ids
 from members.models import CadrePost, Person
 from orgs.models import Organization, OrgType
 from orgs.naming import normalize_full_name
-from orgs.permissions import admin_org_ids
 from orgs.selectors import subtree
 
 from .models import ApprovalStep, Message, TransferRequest

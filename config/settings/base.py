@@ -23,10 +23,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "audit",
+    "access",
     "orgs",
     "members",
     "transfers",
     "reports",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -37,7 +39,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "orgs.middleware.PermissionScopeMiddleware",
+    "access.middleware.PermissionScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.ClientAddressMiddleware",
@@ -60,7 +62,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "orgs.context_processors.acting_org",
+                "access.context_processors.acting_org",
                 "transfers.context_processors.transfer_counts",
             ],
         },
@@ -102,7 +104,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # would lock out everyone behind it). Rotating user agents or cookies gains nothing against a per-ID lock.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_USERNAME_CALLABLE = "members.forms.login_id_number"
+AXES_USERNAME_CALLABLE = "members.forms.accounts.login_id_number"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ADMIN = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

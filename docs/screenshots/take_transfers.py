@@ -33,7 +33,7 @@ def prepare() -> dict:
     from django.utils import timezone
 
     from members.models import CadrePost, Person
-    from members.selectors import members_of
+    from members.selectors.people import members_of
     from orgs.models import Organization
     from transfers.models import ApprovalStep, TransferRequest
     from transfers.services import apply_for_transfer, approve, auto_approve_due, reject, transfer_in, withdraw

@@ -5,11 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from access.permissions import ensure_acting_as
 from audit.services import record, refusals_audited
-from orgs.permissions import ensure_acting_as
 
-from ..lookups import PrefetchedLookups
 from ..rules import Errors, clean_id_number, normalize_dev_number
+from ..selectors.lookups import PrefetchedLookups
 from .columns import KINDS, MISMATCH_MESSAGE
 from .reader import open_workbook, read_sheet, text
 from .rows import RowChecker, errors_as_rows

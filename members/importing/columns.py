@@ -4,8 +4,9 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_noop
 
-from ..choices import CADRE_TITLES
-from ..profile import EDUCATION_LEVELS, ETHNIC_GROUPS, OCCUPATIONS, CadreKind, PoliticalStatus
+from access.choices import CADRE_TITLES, CadreKind
+
+from ..profile import EDUCATION_LEVELS, ETHNIC_GROUPS, OCCUPATIONS, PoliticalStatus
 
 OWN_CADRES = "own_cadres"
 BRANCH_MEMBERS = "branch_members"

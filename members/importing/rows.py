@@ -5,12 +5,13 @@ import functools
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from access.choices import CADRE_TITLES, CadreKind
 from orgs.models import Organization, OrgType
 from orgs.regions import PROVINCES
+from orgs.selectors import find_by_full_name
 
-from ..choices import CADRE_TITLES
 from ..models import CadrePost, Person
-from ..profile import CadreKind, PoliticalStatus
+from ..profile import PoliticalStatus
 from ..rules import Errors, check_length, clean_id_number, clean_name, clean_profile, normalize_dev_number
 from ..services.entry import validate_member
 from .columns import BRANCH_MEMBERS, COLUMNS
@@ -103,7 +104,6 @@ class RowChecker:
         self.seen_numbers: dict[str, int] = {}
 
     def _branch(self, name: str, errors: Errors) -> Organization | None:
-        from orgs.selectors import find_by_full_name
 
         if not name:
             errors.add("branch", _("请填写所在团支部全称。"), "required")

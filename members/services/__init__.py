@@ -2,8 +2,10 @@
 from .accounts import issue_reset_code, reset_password
 from .editing import correct_identity, end_post, update_profile
 from .entry import enter_cadre, enter_member
-from .lifecycle import approve_status_change, change_league_status, leave_league_in_bulk, reject_status_change, restore_member
+from .league_approvals import approve_status_change, reject_status_change
+from .leaving import change_league_status, leave_league_in_bulk
 from .posts import confirm_post, decline_post
+from .restoring import restore_member
 from .segments import allocate_segment
 
 __all__ = ["enter_member", "enter_cadre", "issue_reset_code", "reset_password", "allocate_segment",

@@ -11,13 +11,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.custody import ensure_custody
 from audit.context import client_ip
 from audit.models import AuditEvent
 from audit.services import record, refusals_audited
 
 from ..idnumber import normalize_id_number
 from ..models import Person, ResetCode
-from ..permissions import ensure_custody
 
 # No 0/O, 1/I/L: the code is read aloud or copied from a chat message.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

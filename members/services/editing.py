@@ -4,13 +4,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.custody import ensure_may_change_person
+from access.permissions import ensure_may_change_in, forget_admin_orgs
 from audit.services import record, refusals_audited
-from orgs.permissions import ensure_may_change_in, forget_admin_orgs
 
 from ..completeness import refresh_for_people, refresh_orgs
 from ..idnumber import birth_date_of, gender_of, mask_id_number
 from ..models import CadrePost, Membership, Person
-from ..permissions import ensure_may_change_person
 from ..profile import IDENTITY_FIELDS, SELF_EDITABLE
 from ..rules import (
     Errors,

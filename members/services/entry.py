@@ -6,12 +6,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.choices import CADRE_TITLES
+from access.permissions import admin_org_ids, ensure_may_change_in
 from audit.services import record, refusals_audited
 from orgs.models import Organization, OrgType
-from orgs.permissions import admin_org_ids, ensure_may_change_in
 from orgs.selectors import root
 
-from ..choices import CADRE_TITLES
 from ..completeness import refresh_for_people
 from ..idnumber import birth_date_of, gender_of
 from ..models import CadrePost, Membership, Person

@@ -6,12 +6,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.custody import has_custody
+from access.permissions import forget_admin_orgs
 from audit.services import record, refusals_audited
-from orgs.permissions import forget_admin_orgs
 
 from ..completeness import refresh_for_people
 from ..models import CadrePost
-from ..permissions import has_custody
 
 
 def _ensure_may_answer(actor, post: CadrePost, *, confirming: bool) -> None:

@@ -5,9 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from access.permissions import admin_org_ids
 from audit.services import record, refusals_audited
 from orgs.models import Organization, OrgType
-from orgs.permissions import admin_org_ids
 
 from ..models import NumberSegment
 

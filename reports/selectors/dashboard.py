@@ -11,9 +11,9 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce, Length, Substr
 from django.utils import timezone
 
-from members.lists import completion_by_child
 from members.models import CadrePost, Membership
-from members.people_selectors import SMALL_BRANCH
+from members.selectors.lists import completion_by_child
+from members.selectors.records import SMALL_BRANCH
 from orgs.models import SEGMENT, Organization, OrgType
 from orgs.selectors import subtree
 from transfers.models import ApprovalStep, TransferRequest

@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from access.custody import has_custody
+from access.permissions import admin_org_ids, ensure_acting_as, permission_scope
+from access.selectors import pending_posts
 from members.models import CadrePost, Person, ResetCode
-from members.permissions import has_custody
-from members.selectors import pending_posts
 from members.services import (
     confirm_post,
     correct_identity,
@@ -17,7 +18,6 @@ from members.services import (
     enter_member,
     issue_reset_code,
 )
-from orgs.permissions import admin_org_ids, ensure_acting_as, permission_scope
 from tests.factories import make_id_number
 
 from .support import codes, denied
@@ -248,7 +248,7 @@ def _targets(tree) -> dict:
 def _act(action, actor, person):
     from django.db import transaction
 
-    from members.permissions import ensure_may_change_person
+    from access.custody import ensure_may_change_person
     from members.services import update_profile
 
     with transaction.atomic():

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from audit.models import AuditEvent
 from members.idnumber import check_char
 from members.models import CadrePost, Membership, NumberSegment, Person
-from members.selectors import branch_of
+from members.selectors.people import branch_of
 from members.services import allocate_segment, enter_cadre, enter_member
 from tests.factories import make_id_number
 

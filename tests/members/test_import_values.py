@@ -9,10 +9,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
 
+from access.choices import CadreKind
 from members.importing import build_template
 from members.importing.columns import COLUMNS
 from members.models import CadrePost, Person
-from members.profile import CadreKind, PoliticalStatus
+from members.profile import PoliticalStatus
 from members.services import enter_member
 from tests.factories import make_id_number
 from tests.members.test_import_files import BRANCH_SHEET, CADRE_SHEET, codes_of, fill, member_row, run

@@ -15,11 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from members import import_jobs, import_views
 from members.importing import MISMATCH_MESSAGE
+from members.importing import jobs as import_jobs
 from members.importing import reader as reader_module
 from members.models import CadrePost, ImportJob, Person
 from members.services import enter_cadre, enter_member
+from members.views import imports as import_views
 from tests.factories import MembershipFactory, make_id_number
 from tests.members.test_import_files import (
     BRANCH_SHEET,

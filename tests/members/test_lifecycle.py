@@ -9,11 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from members import league_age
-from members.lifecycle_selectors import aged_out, left_the_league, turning_28
 from members.models import LeagueStatusChange, Membership, Person
-from members.people_selectors import member_counts, small_branches
 from members.rules import full_years
-from members.selectors import members_of
+from members.selectors.lifecycle import aged_out, left_the_league, turning_28
+from members.selectors.people import members_of
+from members.selectors.records import member_counts, small_branches
 from members.services import (
     approve_status_change,
     change_league_status,

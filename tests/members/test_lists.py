@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from members.lists import cadre_list, completion_by_child, member_list, orgs_behind, people_holding_back, segments_with_use
 from members.models import Membership, Person
+from members.selectors.lists import cadre_list, completion_by_child, member_list, orgs_behind, people_holding_back, segments_with_use
 from members.services import allocate_segment, update_profile
 from orgs.models import Organization, OrgType
 from tests.factories import CadrePostFactory, MembershipFactory, OrganizationFactory, PersonFactory, make_id_number

@@ -217,7 +217,7 @@ def test_it_leaves_organizations_outside_the_moved_subtree_alone(tree):
 def test_it_moves_number_segments_and_pending_steps_with_their_organization(tree, member):
     """Every stored copy of a path follows a move: segments (R-ENT-4a, listed by org_path on the segment page)
     and pending transfer steps (counted by org_path), not only memberships and posts."""
-    from members.lists import segments_with_use
+    from members.selectors.lists import segments_with_use
     from transfers.services import apply_for_transfer
 
     segment = allocate_segment(actor=None, org=tree["b1"], year=2017, first="201700000001", last="201700000100")

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from members.models import CadrePost, Membership
-from members.selectors import branch_of
+from members.selectors.people import branch_of
 from members.services import enter_cadre
 from orgs.models import OrgType
 from orgs.services import create_org, dissolve_org

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from audit.models import AuditEvent
 from members.models import Membership
-from members.selectors import branch_of
+from members.selectors.people import branch_of
 from orgs.models import OrgType
 from orgs.services import create_org, dissolve_org
 from transfers.models import TransferRequest

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from members.models import Membership
-from members.selectors import branch_of
+from members.selectors.people import branch_of
 from members.services import change_league_status
 from transfers.models import TransferRequest
 from transfers.services import (

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from members.models import Membership, Person
-from members.selectors import branch_of
+from members.selectors.people import branch_of
 from transfers.models import ApprovalStep, TransferRequest
 from transfers.services import apply_for_transfer, approve, auto_approve_due, batch_transfer, transfer_out, withdraw
 

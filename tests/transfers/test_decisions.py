@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from audit.models import AuditEvent
-from members.selectors import branch_of
+from members.selectors.people import branch_of
 from orgs.models import OrgType
 from orgs.services import create_org, dissolve_org
 from transfers.models import ApprovalStep, TransferRequest

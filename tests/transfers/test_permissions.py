@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from audit.models import AuditEvent
-from members.selectors import branch_of
+from members.selectors.people import branch_of
 from transfers.models import ApprovalStep, TransferRequest
 from transfers.permissions import may_decide
 from transfers.selectors import pending_steps

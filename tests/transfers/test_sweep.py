@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from audit.models import AuditEvent
-from members.selectors import branch_of
+from members.selectors.people import branch_of
 from transfers.models import ApprovalStep
 from transfers.selectors import escalations
 from transfers.services import apply_for_transfer, approve, auto_approve_due, withdraw

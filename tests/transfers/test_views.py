@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from members.selectors import branch_of
+from members.selectors.people import branch_of
 from members.services import enter_member
 from tests.factories import CadrePostFactory, MembershipFactory, OrganizationFactory, PersonFactory, make_id_number
 from transfers.models import ApprovalStep, Message, TransferRequest

@@ -7,10 +7,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.permissions import ensure_acting_as
 from audit.services import record, refusals_audited
 from members.models import Membership
 from orgs.models import Organization, OrgType
-from orgs.permissions import ensure_acting_as
 from orgs.selectors import is_within
 
 from ..models import TransferRequest

@@ -16,11 +16,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.permissions import forget_admin_orgs
 from audit.services import record
 from members.completeness import refresh_orgs
 from members.models import CadrePost, Membership, Person
 from orgs.models import OrgType
-from orgs.permissions import forget_admin_orgs
 
 from ..models import ApprovalStep, TransferRequest
 from ..notify import notify_after_commit

@@ -4,12 +4,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from access.permissions import ensure_acting_as
 from audit.services import record, refusals_audited
 from members.idnumber import normalize_id_number
 from members.models import Person
 from members.rules import normalize_name
 from orgs.models import Organization, OrgType
-from orgs.permissions import ensure_acting_as
 
 from ..models import ApprovalStep, TransferRequest
 from ..rules import check_none_pending, check_reason, check_target, pending_error

@@ -5,8 +5,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from members.selectors import members_of
-from orgs.acting import admin_required
+from access.acting import admin_required
+from members.selectors.people import members_of
 
 from ..forms import BatchForm
 from ..models import Reason

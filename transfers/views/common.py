@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from config.forms import search_text
 
+from ..selectors import target_candidates
+
 ISSUED = "transfer_tokens"
 USED = "transfer_tokens_used"
 KEEP_ISSUED = 50   # pages rendered and not yet submitted
@@ -76,7 +78,6 @@ def next_or(request, default: str) -> str:
 def target_choices(form):
     """The picked target (checked) and the results shown under the search box after a POST, so that
     without JavaScript a typed name still offers the organizations it matches."""
-    from ..selectors import target_candidates
 
     if form is None or not form.is_bound or not hasattr(form, "cleaned_data"):
         return None, []

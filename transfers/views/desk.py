@@ -4,8 +4,8 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from members.selectors import branch_of, members_of
-from orgs.acting import admin_required
+from access.acting import admin_required
+from members.selectors.people import branch_of, members_of
 
 from ..forms import REASON_GUIDANCE, TransferInForm, TransferOutForm
 from ..selectors import direct_branches

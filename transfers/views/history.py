@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from orgs.acting import admin_required
+from access.acting import admin_required
 
 from ..forms import HistoryFilter
 from ..selectors import history

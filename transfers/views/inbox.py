@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from access.acting import admin_required
 from config.forms import clean_text
-from orgs.acting import admin_required
 from orgs.selectors import is_within
 
 from ..forms import AssignForm, RejectForm

@@ -6,9 +6,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from access.acting import acting_org
 from config.forms import search_text
-from members.selectors import branch_of
-from orgs.acting import acting_org
+from members.selectors.people import branch_of
 
 from ..forms import REASON_GUIDANCE, ApplyForm
 from ..models import ApprovalStep, TransferRequest

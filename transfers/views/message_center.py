@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from members.selectors import pending_posts
+from access.selectors import pending_posts
 
 from ..selectors import messages_of
 from ..services.messages import mark_messages_read

@@ -1,0 +1,21 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from config.forms import TextField
+from orgs.models import ALLOWED_CHILDREN, OrgType
+from orgs.regions import REGION_CHOICES
+
+
+class OrgCreateForm(forms.Form):
+    full_name = TextField(label=_("组织全称"), max_length=200,
+                          help_text=_("如“北京示范大学信息学院2022级1班团支部”。全称唯一，括号全角半角视为相同。"))
+    name = TextField(label=_("简称（可选）"), max_length=100, required=False)
+    org_type = forms.ChoiceField(label=_("组织类型"))
+    region_code = forms.ChoiceField(label=_("所在地区"), required=False,
+                                    help_text=_("不选则与上级组织相同。"))
+
+    def __init__(self, *args, parent, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = ALLOWED_CHILDREN[OrgType(parent.org_type)]
+        self.fields["org_type"].choices = [(t.value, t.label) for t in OrgType if t in allowed]
+        self.fields["region_code"].choices = [("", _("同上级组织"))] + [(c, f"{c} {n}") for c, n in REGION_CHOICES]

@@ -1,0 +1,125 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from access.acting import acting_org, admin_required
+from access.permissions import admin_org_ids
+from access.selectors import current_posts, pending_posts
+from config.forms import search_text
+from orgs.models import Organization, OrgType
+
+from ..forms.accounts import ForgotPasswordForm, IdNumberLoginForm
+from ..models import CadrePost, Membership
+from ..selectors.people import branch_of, people_in_subtree
+from ..services import issue_reset_code, reset_password
+
+
+class LoginView(auth_views.LoginView):
+    form_class = IdNumberLoginForm
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def get_form_class(self):
+        # R-ACC-1: on the first login the old password is the last 8 characters of the ID number, just typed
+        # to sign in; asking for it again teaches nothing, so the first password is only chosen and confirmed.
+        return SetPasswordForm if self.request.user.must_change_password else super().get_form_class()
+
+    def form_valid(self, form):
+        messages.success(self.request, _("密码已设置。"))
+        return super().form_valid(form)
+
+
+def _summary(org: Organization) -> dict:
+    orgs = Organization.objects.filter(path__startswith=org.path, is_active=True).aggregate(
+        total=Count("pk"), branches=Count("pk", filter=Q(org_type=OrgType.BRANCH)))
+    members = Membership.objects.filter(org_path__startswith=org.path, ended_at__isnull=True).count()
+    cadres = CadrePost.objects.held().filter(org_path__startswith=org.path).count()
+    # R-ORG-7: branches with fewer than 3 members should be dissolved or merged.
+    small = (Organization.objects.filter(path__startswith=org.path, is_active=True, org_type=OrgType.BRANCH)
+             .annotate(n=Count("memberships", filter=Q(memberships__ended_at__isnull=True)))
+             .filter(n__lt=3).count())
+    return {"orgs": orgs["total"] - 1, "branches": orgs["branches"], "members": members, "cadres": cadres,
+            "small_branches": small}
+
+
+@login_required
+def home(request):
+    org = acting_org(request)
+    return render(request, "home.html", {
+        "branch": branch_of(request.user),
+        "posts": current_posts(request.user),
+        "pending_posts": list(pending_posts(request.user)),  # R-ENT-9
+        "summary": _summary(org) if org else None,
+    })
+
+
+def forgot_password(request):
+    form = ForgotPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reset_password(id_number=form.cleaned_data["id_number"], code=form.cleaned_data["code"],
+                           new_password=form.cleaned_data["new_password1"])
+        except ValidationError as exc:
+            if "new_password" in getattr(exc, "error_dict", {}):
+                form.add_error("new_password1", exc.error_dict["new_password"])
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(request, _("密码已重置，请用新密码登录。"))
+            return redirect("login")
+    return render(request, "registration/forgot_password.html", {"form": form})
+
+
+def _with_may_issue(people, actor):
+    """R-ACC-2 / R-AUTH-7 for each row in the same query: one of the person's confirmed organizations, or its
+    direct superior, is among the actor's admin posts, and the person is no admin outside the actor's reach
+    (members.permissions.has_custody decides exactly, when the code is issued)."""
+    ids = admin_org_ids(actor)
+    paths = list(Organization.objects.filter(pk__in=ids).values_list("path", flat=True))
+    outside = Q()
+    for path in paths:
+        outside &= ~Q(org_path__startswith=path)
+    return people.annotate(
+        _via_branch=Exists(Membership.objects.filter(person=OuterRef("pk"), ended_at__isnull=True)
+                           .filter(Q(branch_id__in=ids) | Q(branch__parent_id__in=ids))),
+        _via_post=Exists(CadrePost.objects.held().filter(person=OuterRef("pk"))
+                         .filter(Q(org_id__in=ids) | Q(org__parent_id__in=ids))),
+        _above=Exists(CadrePost.objects.held().filter(person=OuterRef("pk"), is_admin=True).filter(outside)),
+    )
+
+
+@admin_required
+def reset_codes(request, acting):
+    query = search_text(request.GET)  # STYLE 11: cleaned at the edge
+    people = None
+    if query:
+        people = Paginator(_with_may_issue(people_in_subtree(acting, query), request.user), 20).get_page(
+            request.GET.get("page"))
+        for person in people:
+            person.may_issue = (person._via_branch or person._via_post) and not person._above and person.pk != request.user.pk
+    return render(request, "members/reset_codes.html", {"query": query, "people": people})
+
+
+@require_POST
+@admin_required
+def reset_code_issue(request, acting, pk):
+    person = get_object_or_404(people_in_subtree(acting), pk=pk)
+    # R-AUTH-6: the service refuses an admin two levels up (HTTP 403) and audits the refusal.
+    code = issue_reset_code(actor=request.user, person=person)
+    # Shown once: the page is not cached and the code is never stored in the clear.
+    response = render(request, "members/reset_code_issued.html", {"person": person, "code": code})
+    response["Cache-Control"] = "no-store"
+    return response

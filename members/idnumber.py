@@ -56,3 +56,17 @@ def mask_id_number(id_number: str) -> str:
     if len(id_number) < 8:
         return "*" * len(id_number)
     return id_number[:6] + "*" * (len(id_number) - 7) + id_number[-1]
+
+
+VISIBLE_PREFIX = 6  # R-AUTH-6: what a masked number shows at its start
+
+
+def id_number_filter(ident: str, field: str = "id_number") -> dict:
+    """A search by ID number: the whole number, or at most its visible first 6 characters. A longer prefix
+    would let anyone who may list people rebuild a whole number character by character (and with it the
+    initial password, R-ACC-1): it matches nobody."""
+    if len(ident) == 18:
+        return {field: ident}
+    if len(ident) <= VISIBLE_PREFIX:
+        return {field + "__startswith": ident}
+    return {field + "__in": []}

@@ -83,11 +83,13 @@ def submitted_by(acting: Organization) -> QuerySet[LeagueStatusChange]:
 
 
 def people_in_scope(acting: Organization) -> QuerySet[Person]:
-    """Current members of the subtree, and people who left (or asked to come back) from one of its branches."""
+    """Current members of the subtree, and people who left (or asked to come back) from one of its branches and
+    are in no branch now: once someone is a member elsewhere, their history is no window onto them."""
     member_here = Membership.objects.filter(person=OuterRef("pk"), ended_at__isnull=True,
                                             org_path__startswith=acting.path)
+    member_anywhere = Membership.objects.filter(person=OuterRef("pk"), ended_at__isnull=True)
     changed_here = LeagueStatusChange.objects.filter(person=OuterRef("pk"), org_path__startswith=acting.path)
-    return Person.objects.filter(Q(Exists(member_here)) | Q(Exists(changed_here)))
+    return Person.objects.filter(Q(Exists(member_here)) | (Q(Exists(changed_here)) & ~Q(Exists(member_anywhere))))
 
 
 def changes_of(person: Person) -> QuerySet[LeagueStatusChange]:

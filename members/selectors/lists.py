@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce, Substr
 from orgs.models import SEGMENT, Organization
 
 from ..collation import zh_order
-from ..idnumber import normalize_id_number
+from ..idnumber import id_number_filter, normalize_id_number
 from ..models import CadrePost, Membership, NumberSegment, Person
 
 
@@ -17,8 +17,7 @@ def _search(qs: QuerySet, query: str, prefix: str = "person__") -> QuerySet:
     ident = normalize_id_number(query)
     if any(ch.isdigit() for ch in ident) and ident.isalnum():
         # R-AUTH-6: search by the whole number, or by its visible first 6 characters.
-        return qs.filter(**{prefix + "id_number": ident}) if len(ident) == 18 else \
-            qs.filter(**{prefix + "id_number__startswith": ident})
+        return qs.filter(**id_number_filter(ident, prefix + "id_number"))
     return qs.filter(**{prefix + "name__contains": query})
 
 

@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 
 from orgs.models import Organization
 
-from ..idnumber import normalize_id_number
+from ..idnumber import id_number_filter, normalize_id_number
 from ..models import CadrePost, Membership, Person
 
 
@@ -30,7 +30,7 @@ def people_in_subtree(org: Organization, query: str = "") -> QuerySet[Person]:
     if query:
         ident = normalize_id_number(query)
         if ident.isalnum() and any(ch.isdigit() for ch in ident):
-            qs = qs.filter(id_number__startswith=ident) if len(ident) < 18 else qs.filter(id_number=ident)
+            qs = qs.filter(**id_number_filter(ident))  # R-AUTH-6: whole, or the visible first 6
         else:
             qs = qs.filter(name__contains=query)
     return qs.order_by("name", "pk")

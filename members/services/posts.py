@@ -17,10 +17,13 @@ from ..models import CadrePost
 def _ensure_may_answer(actor, post: CadrePost, *, confirming: bool) -> None:
     if actor is None:
         return
+    if confirming and actor.pk == post.added_by_id:
+        # Before the person's own right: an admin who entered themself as a cadre (an admin post one level
+        # down) waits for someone with custody of them, never confirms it alone.
+        raise PermissionDenied(_("添加此职务的管理员不能替本人确认，请由本人确认。") if actor.pk != post.person_id
+                               else _("您为自己添加的任职，须由您所在组织（或其直接上级）的管理员确认。"))
     if actor.pk == post.person_id:
         return
-    if confirming and actor.pk == post.added_by_id:
-        raise PermissionDenied(_("添加此职务的管理员不能替本人确认，请由本人确认。"))
     if not has_custody(actor, post.person):
         raise PermissionDenied(_("只有本人或其所在组织（或直接上级）的管理员可以确认或拒绝此任职。"))
 

@@ -295,3 +295,29 @@ def test_a_completed_transfer_ends_the_old_branchs_admin_rights_inside_the_same_
                        members=[secretary], to_branch=tree["b2"], reason="other", note="班级调整，整体转入二班")
         with pytest.raises(PermissionDenied):
             ensure_acting_as(secretary, tree["b1"])
+
+
+# Found by the attack review of issue 10 ------------------------------------------------------------------------
+
+
+def test_an_admin_who_adds_a_post_to_themself_cannot_confirm_it(tree):
+    """uni's admin entering themself as admin of the general branch below would gain custody of its members."""
+    me = tree["uni_admin"]
+    post = _add(tree, "uni_admin", "school", me, is_admin=True)
+    with pytest.raises(PermissionDenied):
+        confirm_post(actor=me, post=post)
+    post.refresh_from_db()
+    assert post.is_pending and tree["school"].pk not in admin_org_ids(me)
+    confirm_post(actor=tree["province_admin"], post=post)  # someone with custody of them may
+    assert tree["school"].pk in admin_org_ids(me)
+
+
+@pytest.mark.parametrize("typed, found", [(6, True), (7, False), (12, False), (17, False), (18, True)])
+def test_a_search_by_id_number_takes_the_whole_number_or_its_visible_first_6(client_as, tree, member, typed, found):
+    """A longer prefix rebuilt a whole ID number character by character (and the initial password with it)."""
+    from django.urls import reverse
+
+    client = client_as(tree["uni_admin"], tree["uni"])
+    for url in (reverse("people:members"), reverse("members:reset_codes")):
+        html = client.get(url, {"q": member.id_number[:typed]}).content.decode()
+        assert (member.name in html) is found, (url, typed)

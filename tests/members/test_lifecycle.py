@@ -482,3 +482,20 @@ class TestPages:
         rows = turning_28(tree["school"]) if name == "turning" else aged_out(tree["school"])
         assert rows.count() == 50
         assert five == fifty
+
+
+def test_the_life_cycle_page_of_someone_who_left_closes_once_they_are_a_member_elsewhere(client_as, tree, member):
+    """Found by the attack review of issue 10: the old branch kept reading the person's new branch and history."""
+    from django.urls import reverse
+
+    from transfers.services import batch_transfer
+
+    change_league_status(actor=tree["b1_admin"], person=member, to_status=S.WITHDREW, reason="本人申请退团")
+    restore_member(actor=tree["b1_admin"], person=member, branch=tree["b1"], reason="本人申请，支部大会同意")
+    url = reverse("lifecycle:person", args=[member.pk])
+    client = client_as(tree["b1_admin"], tree["b1"])
+    assert client.get(url).status_code == 200
+    batch_transfer(actor=tree["school_admin"], acting_org=tree["school"], from_branch=tree["b1"], members=[member],
+                   to_branch=tree["b2"], reason="other", note="班级调整，整体转入二班")
+    assert client.get(url).status_code == 404
+    assert client_as(tree["b2_admin"], tree["b2"]).get(url).status_code == 200

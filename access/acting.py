@@ -1,10 +1,17 @@
-"""The acting organization (R-ACC-3, R-AUTH-1): kept in the session, offered only among admin posts."""
+"""The acting organization (R-ACC-3, R-AUTH-1): kept in the session, offered only among admin posts, and only to a
+session that has shown a second factor (R-ACC-5)."""
 import functools
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from .factors import has_second_factor, session_verified
 from .permissions import remember_admin_orgs
 from .selectors import admin_posts
 
@@ -21,8 +28,10 @@ def admin_posts_of(request) -> list:
 
 
 def acting_org(request):
+    """The organization the session acts as; None for a member, and for an admin whose session has not shown a
+    second factor (R-ACC-5): every page that acts as an organization asks here."""
     posts = admin_posts_of(request)
-    if not posts:
+    if not posts or not session_verified(request):
         return None
     chosen = request.session.get(SESSION_KEY)
     for post in posts:
@@ -38,15 +47,56 @@ def switch_to(request, org_id: int) -> bool:
     return False
 
 
+def second_factor_url(request, *, next_url: str = "") -> str:
+    """Where an admin goes to show a second factor: the code page, or enrolment when they have none yet."""
+    name = "two_factor:verify" if has_second_factor(request.user) else "two_factor:enrol"
+    url = reverse(name)
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                                    require_https=request.is_secure()):
+        url += "?" + urlencode({"next": next_url})
+    return url
+
+
+def second_factor_detour(request):
+    """R-ACC-5: None when the session may act as an admin; else the redirect to the second-factor page. A page
+    asked for by GET comes back after it; a POST is not replayed (the person sends it again)."""
+    if session_verified(request):
+        return None
+    url = second_factor_url(request, next_url=request.get_full_path() if request.method == "GET" else "")
+    if request.headers.get("HX-Request"):  # htmx: the whole page goes, not a fragment swapped in
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
 def admin_required(view):
-    """Signed in, with an admin post to act as; the view gets the acting organization."""
+    """Signed in, with an admin post to act as and a verified second factor (R-ACC-5); the view gets the acting
+    organization."""
 
     @login_required
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
-        org = acting_org(request)
-        if org is None:
+        if not admin_posts_of(request):
             raise PermissionDenied(_("此页面仅供团组织管理员使用。"))
-        return view(request, org, *args, **kwargs)
+        detour = second_factor_detour(request)
+        if detour is not None:
+            return detour
+        return view(request, acting_org(request), *args, **kwargs)
+
+    return wrapper
+
+
+def verified_required(view):
+    """For a page that is an admin's only (switching organization): the second factor first, as admin_required."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if admin_posts_of(request):
+            detour = second_factor_detour(request)
+            if detour is not None:
+                return detour
+        return view(request, *args, **kwargs)
 
     return wrapper

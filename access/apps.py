@@ -7,3 +7,6 @@ class AccessConfig(AppConfig):
     acting organization, custody of accounts. Below every app that checks a right (docs/architecture.md)."""
     name = "access"
     verbose_name = _("权限")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the R-ACC-5 system checks)

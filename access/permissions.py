@@ -1,5 +1,6 @@
 """Who may do what in organizations (R-AUTH-1..4): admin rights are confirmed admin posts (R-ORG-8, R-ENT-9).
 Organizations are taken as they come (their pk, parent_id and materialized path): this app sits below the tree."""
+import functools
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -12,15 +13,22 @@ from .models import CadrePost
 # ended or confirmed): caching them on the person object kept old rights for as long as it lived. They are
 # cached per request instead (PermissionScopeMiddleware), and read fresh everywhere else (commands, tasks).
 _scope: ContextVar[dict | None] = ContextVar("admin_org_scope", default=None)
+# R-ACC-5: within a request, the person whose session has shown no second factor. Their admin posts grant nothing
+# there, whatever page calls whatever service: `admin_required` sends them to verify first, and this catches a
+# page that forgot to (PermissionScopeMiddleware sets it; commands and tasks run without it).
+_unverified: ContextVar = ContextVar("unverified_person", default=None)
 
 
 @contextmanager
-def permission_scope():
-    """One request's (or one task's) cache of admin posts; gone when it ends."""
+def permission_scope(*, unverified=None):
+    """One request's (or one task's) cache of admin posts; gone when it ends. `unverified()`, asked at most once,
+    gives the pk of the request's person when their session is not verified (R-ACC-5), else None."""
     token = _scope.set({})
+    asked = _unverified.set(functools.cache(unverified) if unverified is not None else None)
     try:
         yield
     finally:
+        _unverified.reset(asked)
         _scope.reset(token)
 
 
@@ -28,6 +36,9 @@ def admin_org_ids(actor) -> set[int]:
     """The organizations where actor holds a current, confirmed admin post (R-ORG-8, R-ENT-9)."""
     if actor is None or not getattr(actor, "pk", None):
         return set()
+    unverified = _unverified.get()
+    if unverified is not None and unverified() == actor.pk:
+        return set()  # R-ACC-5: no second factor shown in this session, no admin rights in it
     cache = _scope.get()
     if cache is not None and actor.pk in cache:
         return cache[actor.pk]

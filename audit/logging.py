@@ -9,6 +9,27 @@ def mask(text: str) -> str:
     return _ID.sub(lambda m: m.group(1) + "*" * 11 + m.group(2), text)
 
 
+def mask_deep(value):
+    """Every string masked, however deep it sits (lists, dicts): an audit event's detail."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: mask_deep(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_deep(v) for v in value]
+    return value
+
+
+def mask_login(text: str) -> str:
+    """What someone typed as their ID number on a failed sign-in, whatever its shape (R-AUTH-6): first 6 and last 1
+    characters at most, as a listed ID number shows them; shorter than 8, nothing. `mask` alone would let a
+    17-digit typo through whole."""
+    text = "".join(str(text or "").split())[:40]
+    if len(text) < 8:
+        return "*" * len(text)
+    return text[:6] + "*" * (len(text) - 7) + text[-1]
+
+
 class MaskIdNumbersFilter(logging.Filter):
     """R-AUTH-6: logs never hold a whole ID number, whoever wrote the line."""
 

@@ -1,4 +1,7 @@
-"""The audit trail (R-TR-16, R-AUTH-6): append-only, never a whole ID number."""
+"""The audit trail (R-TR-16, R-AUTH-6): append-only, never a whole ID number.
+Refused twice: here in the model layer (every database), and on PostgreSQL by triggers that refuse UPDATE and
+DELETE whoever sends them. `audit.archive` is the one path that deletes, old rows only, once they are on file."""
+import pgtrigger
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +41,12 @@ class AuditEvent(models.Model):
             # The reset-code guess limit counts one address's misses in a window (members/services/accounts.py):
             # a small partial index, not a scan of the whole trail.
             models.Index(fields=["ip", "at"], name="audit_reset_miss", condition=models.Q(action="account.reset_code_miss")),
+        ]
+        # Two triggers, so the archive can lift the one on DELETE (pgtrigger.ignore) and never the one on UPDATE.
+        # TRUNCATE fires neither (row triggers): test flushes work; the table's privileges keep it from the app.
+        triggers = [
+            pgtrigger.Protect(name="audit_never_updated", operation=pgtrigger.Update),
+            pgtrigger.Protect(name="audit_never_deleted", operation=pgtrigger.Delete),
         ]
 
     def __str__(self):

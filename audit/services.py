@@ -1,12 +1,14 @@
 """Writing audit events (R-TR-16). Every service calls `record` inside its transaction;
-`refusals_audited` writes the refusal of a denied call in a transaction of its own (R-AUTH-6)."""
+`refusals_audited` writes the refusal of a denied call in a transaction of its own (R-AUTH-6); `record_export`
+writes what an export took."""
 import functools
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from .actions import EXPORT
 from .context import client_ip
-from .logging import mask
+from .logging import mask, mask_deep
 from .models import AuditEvent
 
 
@@ -29,19 +31,8 @@ def record(*, actor, action: str, target=None, acting_org=None, result=AuditEven
         target_label=label,
         result=result,
         ip=client_ip.get(),
-        detail=_masked(detail),
+        detail=mask_deep(detail),
     )
-
-
-def _masked(value):
-    """Every string of the detail masked, however deep it sits (lists, dicts)."""
-    if isinstance(value, str):
-        return mask(value)
-    if isinstance(value, dict):
-        return {k: _masked(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_masked(v) for v in value]
-    return value
 
 
 def refusals_audited(action: str):
@@ -63,3 +54,34 @@ def refusals_audited(action: str):
         return wrapper
 
     return decorator
+
+
+def _filter_value(value):
+    if isinstance(value, bool | int | float):
+        return value
+    return str(value)[:100]
+
+
+def record_export(*, actor, acting_org, what: str, rows: int, **filters) -> AuditEvent:
+    """Every export (R-TR-16): what was exported (`export.<what>`), how many rows, under which filters (the empty
+    ones left out; an ID number typed into a filter masked like any detail)."""
+    kept = {key: _filter_value(value) for key, value in filters.items() if value not in (None, "", False, [], ())}
+    return record(actor=actor, action=f"{EXPORT}.{what}", target=acting_org, acting_org=acting_org, rows=rows,
+                  filters=kept)
+
+
+class Counted:
+    """The rows an export writes, counted as it writes them (a streaming export never holds them in a list)."""
+
+    def __init__(self, rows):
+        self._rows = iter(rows)
+        self.count = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        row = next(self._rows)
+        self.count += 1
+        return row
+

@@ -4,12 +4,16 @@ from django.urls import include, path
 from members import urls as member_urls
 from members.views import accounts
 
+from . import views
+
 urlpatterns = [
     path("", accounts.home, name="home"),
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", accounts.PasswordChangeView.as_view(), name="password_change"),
     path("password/forgot/", accounts.forgot_password, name="forgot_password"),
+    path("two-factor/", include(member_urls.factor_patterns)),
+    path("two-factor/passkeys/", include(member_urls.passkey_patterns)),
     path("orgs/", include(member_urls.org_patterns)),
     path("people/", include(member_urls.account_patterns)),
     path("transfers/", include("transfers.urls")),
@@ -18,4 +22,6 @@ urlpatterns = [
     path("lifecycle/", include(member_urls.lifecycle_patterns)),
     path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("session/", views.session_keepalive, name="session_keepalive"),  # R-ACC-5: static/js/session.js
+    path("csp-report/", views.csp_report, name="csp_report"),  # issue 12: Content-Security-Policy reports
 ]

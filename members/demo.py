@@ -3,6 +3,8 @@ Everything goes through the services (actor=None: the system), so the demo obeys
 import datetime as dt
 import random
 
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from orgs.models import Organization, OrgType
 from orgs.naming import normalize_full_name
 from orgs.services import create_org
@@ -14,6 +16,10 @@ from .services import allocate_segment, enter_cadre, enter_member
 from .verification import verify_people
 
 DEMO_PASSWORD = "Tuanji-Demo-2026"
+# R-ACC-5: every demo admin's authenticator has this one known secret (its bytes are this phrase), so anyone can
+# add it to an authenticator app from what seed_demo prints. A published secret, like the password: demo only.
+DEMO_TOTP_PHRASE = b"Tuanji-demo-2fa-2026"
+DEMO_TOTP_KEY = DEMO_TOTP_PHRASE.hex()
 L, C, W, G, B = OrgType.LEADING, OrgType.COMMITTEE, OrgType.WORKING_COMMITTEE, OrgType.GENERAL_BRANCH, OrgType.BRANCH
 
 # (full name, type, region, children); branches get members.
@@ -110,8 +116,16 @@ class Seeder:
                 person.set_password(DEMO_PASSWORD)
                 self.password_hash = person.password
             Person.objects.filter(pk=person.pk).update(password=self.password_hash, password_set=True)
+        self.authenticator(person)
         self.logins.append((f"{org.get_org_type_display()}管理员", org.full_name, person.id_number, DEMO_PASSWORD))
         return person
+
+    @staticmethod
+    def authenticator(person):
+        """R-ACC-5: the demo admin's second factor, the known secret (confirmed; never used yet). Written here like
+        the demo password: access's enrolment service asks for a code from a phone, which a seed has not got."""
+        TOTPDevice.objects.update_or_create(user=person, name="authenticator", defaults={
+            "key": DEMO_TOTP_KEY, "confirmed": True, "last_t": -1, "drift": 0})
 
     def members(self, branch, count):
         # Everyone who was ever here counts: members moved away by the demo transfers are not replaced.

@@ -13,7 +13,8 @@ class ForcePasswordChangeMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and getattr(user, "must_change_password", False):
-            allowed = {reverse("password_change"), reverse("logout")}
+            # The keep-alive call answers JSON (static/js/session.js): the password page warns before its end too.
+            allowed = {reverse("password_change"), reverse("logout"), reverse("session_keepalive")}
             if request.path not in allowed and not request.path.startswith(ALLOWED_PREFIXES):
                 return redirect("password_change")
         return self.get_response(request)

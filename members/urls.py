@@ -1,8 +1,9 @@
 """Every page of this app, one list per area; config/urls.py mounts each under its prefix and namespace.
 The organization pages live here because they list people (docs/architecture.md: orgs holds the tree only)."""
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
-from .views import accounts, completion, editing, exports, imports, lifecycle, orgs, people, posts
+from .views import accounts, completion, editing, exports, factors, imports, lifecycle, orgs, passkeys, people, posts
 
 # /people/, namespace "people" (issue 3 item 7)
 people_patterns = ([
@@ -29,6 +30,26 @@ account_patterns = ([
     path("reset-codes/", accounts.reset_codes, name="reset_codes"),
     path("reset-codes/<int:pk>/", accounts.reset_code_issue, name="reset_code_issue"),
 ], "members")
+
+# /two-factor/, namespace "two_factor": an admin's second factor (R-ACC-5)
+factor_patterns = ([
+    path("", factors.verify, name="verify"),
+    path("enrol/", factors.enrol, name="enrol"),
+    path("reset/<int:pk>/", factors.reset, name="reset"),  # a custodian's (R-AUTH-7)
+    path("passkey-added/", factors.passkey_added, name="passkey_added"),
+], "two_factor")
+
+# /two-factor/passkeys/, namespace "otp_webauthn": django-otp-webauthn's ceremonies (its template tags name these
+# URLs), through members/views/passkeys.py
+passkey_patterns = ([
+    path("registration/begin/", passkeys.BeginRegistration.as_view(), name="credential-registration-begin"),
+    path("registration/complete/", passkeys.CompleteRegistration.as_view(), name="credential-registration-complete"),
+    path("authentication/begin/", passkeys.BeginAuthentication.as_view(), name="credential-authentication-begin"),
+    path("authentication/complete/", passkeys.CompleteAuthentication.as_view(),
+         name="credential-authentication-complete"),
+    # Its scripts' words: the library's catalogue, plus ours (LOCALE_PATHS: locale/zh_Hans/…/djangojs.po).
+    path("jsi18n/", JavaScriptCatalog.as_view(packages=["django_otp_webauthn"]), name="js-i18n-catalog"),
+], "otp_webauthn")
 
 # /imports/, namespace "imports": Excel import and export (issue 5)
 import_patterns = ([

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from access.acting import admin_required
+from audit.services import Counted, record_export
 from config.forms import search_text
 from orgs.models import OrgType
 from orgs.selectors import subtree
@@ -99,8 +100,10 @@ def roster_export(request, acting):
     info = describe(week)
     title = _("青年大学习名单 · %(org)s · %(w)s · 以%(c)s（北京时间）为准（身份证号仅显示前6位和末位）") % {
         "org": acting.full_name, "w": info["label"], "c": info["cutoff_label"]}
+    names = Counted(roster_rows(acting_org=acting, week=week).iterator(chunk_size=2000))
     content = workbook([
         Sheet(_("各团支部人数"), title, SUMMARY_COLUMNS, branch_counts(acting_org=acting, week=week).iterator()),
-        Sheet(_("名单"), title, _columns(week), roster_rows(acting_org=acting, week=week).iterator(chunk_size=2000)),
+        Sheet(_("名单"), title, _columns(week), names),
     ])
+    record_export(actor=request.user, acting_org=acting, what="roster", rows=names.count, week=week.iso)  # R-TR-16
     return xlsx_response(content, f"青年大学习名单-{acting.display_name}-{week.iso}.xlsx", f"roster-{week.iso}.xlsx")

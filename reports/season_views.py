@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from access.acting import admin_required
+from audit.services import Counted, record_export
 from config.forms import search_text
 from members.models import Membership
 from orgs.models import Organization, OrgType
@@ -139,10 +140,13 @@ GRADUATE_COLUMNS = [
 @require_GET
 @admin_required
 def graduation_export(request, acting):
-    year, branch, state, _query, qs = _selection(request, acting)
+    year, branch, state, query, qs = _selection(request, acting)
     title = _("%(y)d届毕业生组织关系转接 · %(org)s · 导出于 %(at)s（身份证号仅显示前6位和末位）") % {
         "y": year, "org": (branch or acting).full_name, "at": exact(timezone.now())}
-    content = workbook([Sheet(_("毕业生"), title, GRADUATE_COLUMNS, filter_state(qs, state).iterator(chunk_size=1000))])
+    rows = Counted(filter_state(qs, state).iterator(chunk_size=1000))
+    content = workbook([Sheet(_("毕业生"), title, GRADUATE_COLUMNS, rows)])
+    record_export(actor=request.user, acting_org=acting, what="graduates", rows=rows.count, year=year,  # R-TR-16
+                  branch_id=branch.pk if branch else None, state=state, query=query)
     return xlsx_response(content, f"{year}届毕业生-{acting.display_name}.xlsx", f"graduates-{year}.xlsx")
 
 

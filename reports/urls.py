@@ -5,4 +5,5 @@ app_name = "reports"
 urlpatterns = [
     path("", include("reports.dashboard_urls")),
     path("season/", include("reports.season_urls")),
+    path("audit/", include("reports.audit_urls")),
 ]

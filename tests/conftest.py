@@ -3,7 +3,11 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from access.factors import authenticator_of, needs_second_factor
+from config.sessions import start as start_session_clock
 from tests.factories import make_id_number
 
 
@@ -60,20 +64,29 @@ def member(tree):
 
 @pytest.fixture
 def client_as(client):
-    """A test client signed in as `person` (password already set), acting as `org` when given."""
+    """A test client signed in as `person` (password already set), acting as `org` when given. An admin's session
+    has shown a second factor (R-ACC-5), as after the code page; `verified=False` leaves it at the password."""
 
-    def sign_in(person, org=None):
+    def sign_in(person, org=None, *, verified=True):
         if not person.password_set:
             person.set_password("Tuan-2026-strong")
             person.save(update_fields=["password", "password_set"])
         client.force_login(person)
+        session = client.session
+        start_session_clock(session)  # R-ACC-5: as the sign-in request does (config/sessions.py); force_login skips it
+        if verified and needs_second_factor(person):
+            session[DEVICE_ID_SESSION_KEY] = second_factor(person).persistent_id
         if org is not None:
-            session = client.session
             session["acting_org_id"] = org.pk
-            session.save()
+        session.save()
         return client
 
     return sign_in
+
+
+def second_factor(person):
+    """The person's authenticator (made, with a random key, if they have none): what django_otp.login records."""
+    return authenticator_of(person) or TOTPDevice.objects.create(user=person, name="authenticator", confirmed=True)
 
 
 @pytest.fixture

@@ -63,6 +63,7 @@ def visible_text(html: str) -> str:
 def data_names(tree, *people) -> list[str]:
     """Chinese data the pages show as they are: organization and person names, and the Excel template's own
     column headers (the workbook is the league's Chinese format; the import page names its required columns)."""
+    from access.choices import CADRE_TITLES
     from members.importing.columns import COLUMNS
 
     names = [org.full_name for org in tree.values() if hasattr(org, "full_name")]
@@ -70,6 +71,7 @@ def data_names(tree, *people) -> list[str]:
     names += [person.name for person in tree.values() if hasattr(person, "id_number")]
     names += [person.name for person in people]
     names += [column.header for columns in COLUMNS.values() for column in columns]
+    names += CADRE_TITLES  # an audit event's detail quotes a cadre's title as it was stored (the audit page)
     return sorted({n for n in names if n}, key=len, reverse=True)  # longest first: a name inside another
 
 
@@ -142,7 +144,7 @@ def _admin_pages(tree, member):
              reverse("transfers:inbox"), reverse("transfers:history"), reverse("transfers:mine"),
              reverse("imports:start")]
     for name in ("reports:dashboard", "reports:transfer_stats", "lifecycle:aged", "lifecycle:left",
-                 "lifecycle:approvals"):
+                 "lifecycle:approvals", "reports:audit"):
         url = _optional(name)
         if url:
             pages.append(url)

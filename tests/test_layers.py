@@ -72,6 +72,13 @@ def test_config_forms_imports_no_app():
     assert not names & PROJECT
 
 
+@pytest.mark.parametrize("module", ["sessions.py", "views.py"])
+def test_the_project_s_own_modules_import_no_app(module):
+    # config/sessions.py and config/views.py (R-ACC-5, the CSP reports) use each other and Django only.
+    names = {name.split(".")[0] for name, _line, _nested in _imports(ROOT / "config" / module)}
+    assert not names & set(LAYERS)
+
+
 def test_every_app_is_in_the_order():
     installed = {p.parent.name for p in ROOT.glob("*/apps.py")}
     assert installed == set(LAYERS)

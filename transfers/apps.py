@@ -8,9 +8,14 @@ class TransfersConfig(AppConfig):
 
     def ready(self):
         # Leaving the league waits for a transfer in progress (R-TR-10); members asks, transfers answers.
+        from access.signals import second_factor_changed
         from members.extensions import provide_people_in_transfer
 
+        from .messages import tell_second_factor
         from .models import TransferRequest
+
+        # R-ACC-5: a second factor enrolled or reset is told in the message center, which this app owns.
+        second_factor_changed.connect(tell_second_factor, dispatch_uid="transfers.tell_second_factor")
 
         provide_people_in_transfer(
             lambda: TransferRequest.objects.filter(status=TransferRequest.Status.PENDING).values("member_id"))

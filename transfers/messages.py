@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from members.models import CadrePost, Person
+from orgs.models import Organization
 
 from .models import ApprovalStep, Message, TransferRequest
 
@@ -64,3 +65,22 @@ def _mail(recipients: set[int], text: str) -> None:
         send_mass_mail([(_("团籍：组织关系转接提醒"), text, settings.DEFAULT_FROM_EMAIL, [a]) for a in addresses])
     except OSError:  # a mail server that is down must not undo or block the decision
         log.exception("transfer mail failed")
+
+
+def tell_second_factor(sender, *, person_id: int, actor_id: int | None, acting_org_id: int | None, event: str,
+                       **kwargs) -> None:
+    """R-ACC-5: the owner of a second factor hears in the message center when it is enrolled (if not them, they
+    know at once) or reset by a custodian (R-AUTH-7). access sends `second_factor_changed` after commit, with ids;
+    transfers connects this in its AppConfig.ready(), since access may not import the message center."""
+    if event == "reset":
+        actor = Person.objects.filter(pk=actor_id).values_list("name", flat=True).first() if actor_id else None
+        org = Organization.objects.filter(pk=acting_org_id).values_list("full_name", flat=True).first()
+        text = _("%(who)s（%(org)s）重置了您的两步验证。下次打开管理页面前，请重新绑定身份验证器；如果您不知情，请联系对方。") % {
+            "who": actor or _("系统"), "org": org or "—"}
+        link = reverse("two_factor:enrol")
+    elif event == "enrolled":
+        text = _("您的账号绑定了新的身份验证器（两步验证）。如果不是您本人操作，请立即修改密码，并请上级组织管理员重置两步验证。")
+        link = reverse("password_change")
+    else:
+        return
+    Message.objects.create(recipient_id=person_id, event=f"otp_{event}", text=text[:300], link=link)

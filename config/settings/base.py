@@ -21,7 +21,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "csp",  # issue 12: django-csp (its system checks)
     "axes",
+    # R-ACC-5: admins' second factor (TOTP devices and single-use backup codes); access/factors.py
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",  # R-ACC-5: passkeys, as a second factor only (members/views/passkeys.py)
+    "pgtrigger",  # R-TR-16: the audit table's triggers (audit/models.py), installed by migrations
     "audit",
     "access",
     "orgs",
@@ -33,14 +40,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Issue 12: Content-Security-Policy (CONTENT_SECURITY_POLICY below) and Permissions-Policy on every response.
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # R-ACC-5: request.user.is_verified(), from the device the session was verified with.
+    "django_otp.middleware.OTPMiddleware",
     "access.middleware.PermissionScopeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # R-ACC-5: ends a session after 30 idle minutes or 12 hours (config/sessions.py); before anything that sends a
+    # signed-in person elsewhere, after messages (the sign-in page says why).
+    "config.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.ClientAddressMiddleware",
     "members.middleware.ForcePasswordChangeMiddleware",
@@ -64,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "access.context_processors.acting_org",
                 "transfers.context_processors.transfer_counts",
+                "config.sessions.session_timer",  # R-ACC-5: the warning before a session ends
             ],
         },
     },
@@ -71,6 +87,9 @@ TEMPLATES = [
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+# A kept connection is checked (one round trip) before its first use in each request: a restarted or failed-over
+# database, or a backend killed by an operator, costs a reconnect instead of an error page (tests/test_db_health.py).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "members.Person"
@@ -82,7 +101,8 @@ AUTHENTICATION_BACKENDS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
      "OPTIONS": {"user_attributes": ("name",)}},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    # Issue 12: 8 characters at least once surrounding spaces are stripped (Django's own counts the spaces).
+    {"NAME": "members.password_validation.StrippedMinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "members.password_validation.IdNumberDigitsValidator"},
@@ -152,6 +172,44 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="tuanji@localhost")
 
 SESSION_COOKIE_HTTPONLY = True
+# R-ACC-5: a session ends after this long without a request (renewed by every request and by the "继续" button of
+# the warning that pages with forms show SESSION_WARNING_BEFORE the end), and this long after sign-in whatever
+# happens (config/sessions.py). The cookie and the stored session never outlive the absolute lifetime either.
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env.int("SESSION_IDLE_MINUTES", default=30))
+SESSION_ABSOLUTE_LIFETIME = timedelta(hours=env.int("SESSION_ABSOLUTE_HOURS", default=12))
+SESSION_WARNING_BEFORE = timedelta(minutes=2)
+SESSION_ACTIVITY_RESOLUTION = timedelta(seconds=60)  # activity is written to the session at most this often
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_LIFETIME.total_seconds())
+
+# Issue 12: Content-Security-Policy (django-csp 4). Scripts, styles, images, fonts and requests come from this site
+# only: no inline <script>, no style="…", no on…= handler, no eval (htmx's allowEval is off in base.html), no
+# framing. tests/test_headers.py scans every template for inline code. Enforced here (production, tests);
+# config/settings/local.py sends it report-only, and violations are logged by config.views.csp_report.
+CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],  # data: for the empty favicon (<link rel="icon" href="data:,">)
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'none'"],
+    "object-src": ["'none'"],
+    "report-uri": ["/csp-report/"],
+}
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}
+# Powerful browser features this register never uses are off for it and for anything it might embed (passkeys,
+# R-ACC-5, and the clipboard of the copy buttons stay on for the site itself).
+PERMISSIONS_POLICY = {
+    # Only features Chromium knows: an unknown one costs a console warning on every page (no ambient-light-sensor).
+    "accelerometer": [], "autoplay": [], "browsing-topics": [],
+    "camera": [], "display-capture": [], "geolocation": [], "gyroscope": [], "hid": [], "idle-detection": [],
+    "magnetometer": [], "microphone": [], "midi": [], "payment": [], "screen-wake-lock": [], "serial": [],
+    "usb": [], "xr-spatial-tracking": [],
+    "publickey-credentials-get": ["self"], "publickey-credentials-create": ["self"],
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"  # Django's default, stated: no cross-origin window keeps a handle
 CSRF_FAILURE_VIEW = "django.views.csrf.csrf_failure"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
@@ -163,6 +221,28 @@ RESET_CODE_TTL = timedelta(hours=env.int("RESET_CODE_TTL_HOURS", default=24))
 RESET_CODE_GUESS_LIMIT = env.int("RESET_CODE_GUESS_LIMIT", default=10)
 RESET_CODE_GUESS_WINDOW = timedelta(minutes=env.int("RESET_CODE_GUESS_WINDOW_MINUTES", default=30))
 RESET_CODE_CLOSE_AFTER_ADDRESSES = env.int("RESET_CODE_CLOSE_AFTER_ADDRESSES", default=20)
+
+# R-TR-16: audit events older than this are moved to a compressed file by `manage.py archive_audit` (the only
+# path that deletes them); the command refuses anything under 6 months. Files go to AUDIT_ARCHIVE_DIR unless
+# the command is given --output.
+AUDIT_RETENTION = timedelta(days=env.int("AUDIT_RETENTION_DAYS", default=3 * 365))
+AUDIT_ARCHIVE_DIR = Path(env("AUDIT_ARCHIVE_DIR", default=str(BASE_DIR / "archive")))
+
+# R-ACC-5: an admin's session needs a second factor. Wrong codes are counted in the audit trail (shared by every
+# worker, like reset-code guesses): this many in the window, and codes are refused unchecked until it has passed.
+# django-otp's own per-device exponential delay is off, so there is one rule to explain (docs/decisions.md).
+OTP_FAILURE_LIMIT = env.int("OTP_FAILURE_LIMIT", default=5)
+OTP_FAILURE_WINDOW = timedelta(minutes=env.int("OTP_FAILURE_WINDOW_MINUTES", default=15))
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+OTP_TOTP_ISSUER = "团籍"
+# Passkeys (django-otp-webauthn) after the password, never instead of it. A passkey belongs to one domain, the
+# relying party: the demo's is localhost (open http://localhost:8000; browsers refuse passkeys on a bare IP address).
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = "团籍"
+OTP_WEBAUTHN_HELPER_CLASS = "access.passkeys.PasskeyHelper"  # names the person, never the ID number
+OTP_WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", default="localhost")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("WEBAUTHN_ORIGINS", default=["http://localhost:8000"])
 
 LOGGING = {
     "version": 1,

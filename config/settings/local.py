@@ -14,3 +14,9 @@ STORAGES = {
 STATIC_ROOT = None  # served from the source folders (WhiteNoise finders); nothing collected
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True  # an edited CSS file shows on reload, DEBUG or not
+
+# Issue 12: the Content-Security-Policy in report-only mode: a page that breaks it still works, and the browser
+# posts the violation to /csp-report/ (config.views.csp_report logs it as "CSP violation: …"). Production and
+# the tests enforce it (base.py).
+CONTENT_SECURITY_POLICY = None
+CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": CSP_DIRECTIVES}  # noqa: F405

@@ -15,3 +15,6 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 # Behind a reverse proxy set DJANGO_PROXY_COUNT (base.py, R-ACC-4): 1 behind one proxy that appends the
 # client's address to X-Forwarded-For. Left at 0 there, every client would share the proxy's address.
+# R-ACC-5: passkeys belong to the site's domain: by default the first host name, over https.
+OTP_WEBAUTHN_RP_ID = env("WEBAUTHN_RP_ID", default=ALLOWED_HOSTS[0].lstrip("."))
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("WEBAUTHN_ORIGINS", default=[f"https://{OTP_WEBAUTHN_RP_ID}"])

@@ -3,6 +3,9 @@ from .base import *  # noqa: F403
 from .base import env
 
 DATABASES = {"default": env.db("DATABASE_URL", default="sqlite://:memory:")}
+# As base.py: a kept connection is checked before its first use in a request. CONN_MAX_AGE stays 0 here (env.db's
+# default); tests/test_db_health.py gives its connection a lifetime, as production has one, so the check matters.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The real hasher costs ~0.2 s a call here; tests are about rules, not hashing.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

@@ -27,7 +27,7 @@ MAX_COUNTED = 32_000  # failed_attempts is a small integer: counting stops short
 
 
 @refusals_audited("account.reset_code")
-def issue_reset_code(*, actor, person: Person) -> str:
+def issue_reset_code(*, actor, person: Person, acting_org=None) -> str:
     ensure_custody(actor, person)  # R-AUTH-7: confirmed organizations only, never an admin above the actor
     code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
     now = timezone.now()
@@ -36,7 +36,8 @@ def issue_reset_code(*, actor, person: Person) -> str:
         ResetCode.objects.select_for_update().filter(person=person, closed_at__isnull=True).update(closed_at=now)
         ResetCode.objects.create(person=person, code_hash=make_password(code), issued_by=actor,
                                  created_at=now, expires_at=now + settings.RESET_CODE_TTL)
-        record(actor=actor, action="account.reset_code", target=person)
+        # acting_org: the audit page shows the event to the admins of that subtree (R-AUTH-1).
+        record(actor=actor, action="account.reset_code", target=person, acting_org=acting_org)
     return code
 
 

@@ -10,7 +10,8 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from access.acting import acting_org, admin_required
+from access.acting import acting_org, admin_posts_of, admin_required, second_factor_url
+from access.factors import backup_codes_left, has_second_factor, session_verified
 from access.permissions import admin_org_ids
 from access.selectors import current_posts, pending_posts
 from config.forms import search_text
@@ -26,6 +27,13 @@ class LoginView(auth_views.LoginView):
     form_class = IdNumberLoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_success_url(self):
+        # R-ACC-5: an admin shows the second factor (or enrols one) right after the password.
+        url = super().get_success_url()
+        if admin_posts_of(self.request) and not session_verified(self.request):
+            return second_factor_url(self.request, next_url=url)
+        return url
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -63,7 +71,17 @@ def home(request):
         "posts": current_posts(request.user),
         "pending_posts": list(pending_posts(request.user)),  # R-ENT-9
         "summary": _summary(org) if org else None,
+        "factor": _factor(request),
     })
+
+
+def _factor(request) -> dict | None:
+    """R-ACC-5, for an admin's home page: whether this session may open admin pages, and what to do if not."""
+    if not admin_posts_of(request):
+        return None
+    verified = session_verified(request)
+    return {"verified": verified, "enrolled": verified or has_second_factor(request.user),
+            "backup_left": backup_codes_left(request.user) if verified else None}
 
 
 def forgot_password(request):
@@ -118,7 +136,7 @@ def reset_codes(request, acting):
 def reset_code_issue(request, acting, pk):
     person = get_object_or_404(people_in_subtree(acting), pk=pk)
     # R-AUTH-6: the service refuses an admin two levels up (HTTP 403) and audits the refusal.
-    code = issue_reset_code(actor=request.user, person=person)
+    code = issue_reset_code(actor=request.user, person=person, acting_org=acting)
     # Shown once: the page is not cached and the code is never stored in the clear.
     response = render(request, "members/reset_code_issued.html", {"person": person, "code": code})
     response["Cache-Control"] = "no-store"

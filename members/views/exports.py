@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from access.acting import admin_required
 from access.choices import CADRE_TITLES
+from audit.services import Counted, record_export
 from orgs.models import Organization, OrgType
 from orgs.regions import PROVINCES
 
@@ -130,28 +131,34 @@ def _title(kind: str, org: Organization) -> str:
         "kind": kind, "org": org.full_name, "at": now.strftime("%Y-%m-%d %H:%M")}
 
 
-def _download(kind: str, fallback: str, org: Organization, columns, rows) -> HttpResponse:
-    content = build_export(title=_title(kind, org), columns=columns, rows=rows)
+def _download(request, kind: str, fallback: str, org: Organization, columns, rows, filters: dict) -> HttpResponse:
+    counted = Counted(rows)
+    content = build_export(title=_title(kind, org), columns=columns, rows=counted)
+    # R-TR-16: every export in the trail, with how many rows and the filters that chose them.
+    record_export(actor=request.user, acting_org=org, what=fallback, rows=counted.count, **filters)
     day = timezone.localdate().isoformat()
     return xlsx_response(content, f"{kind}-{org.display_name}-{day}.xlsx", f"{fallback}-{day}.xlsx")
 
 
 @admin_required
 def export_members(request, acting):
-    rows = member_list(acting, branch_id=int_param(request.GET.get("branch")), **list_filters(request))
-    return _download(_("团员名单"), "members", acting, MEMBER_COLUMNS, rows.iterator(chunk_size=2000))
+    filters = {**list_filters(request), "branch_id": int_param(request.GET.get("branch"))}
+    rows = member_list(acting, **filters)
+    return _download(request, _("团员名单"), "members", acting, MEMBER_COLUMNS, rows.iterator(chunk_size=2000), filters)
 
 
 @admin_required
 def export_cadres(request, acting):
     filters = list_filters(request)
     title = request.GET.get("title", "")
+    title = title if title in CADRE_TITLES else ""
+    branches = acting.is_branch or flag(request, "branches")
     rows = cadre_list(acting, query=filters["query"], incomplete=filters["incomplete"],
-                      unverified=filters["unverified"], title=title if title in CADRE_TITLES else "",
-                      include_branches=acting.is_branch or flag(request, "branches"))
+                      unverified=filters["unverified"], title=title, include_branches=branches)
     if filters["dev_issue"]:
         rows = rows.exclude(person__dev_number_issue="")
-    return _download(_("团干部名单"), "cadres", acting, CADRE_COLUMNS, rows.iterator(chunk_size=2000))
+    return _download(request, _("团干部名单"), "cadres", acting, CADRE_COLUMNS, rows.iterator(chunk_size=2000),
+                     {**filters, "title": title, "branches": branches})
 
 
 @admin_required

@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -7,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from access.acting import admin_required, switch_to
+from access.acting import admin_required, switch_to, verified_required
 from access.permissions import may_change_in
 from access.selectors import cadres_of
 from config.forms import search_text
@@ -79,7 +78,7 @@ def create(request, acting, pk):
 
 
 @require_POST
-@login_required
+@verified_required
 def switch(request):
     try:
         org_id = int(request.POST.get("org", ""))

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from access.acting import admin_required
 from access.choices import CADRE_TITLES
 from access.custody import may_change_person
+from access.factors import has_second_factor
 from access.permissions import may_change_in
 from access.selectors import pending_posts
 from audit.models import AuditEvent
@@ -179,6 +180,7 @@ def _person_page(request, person, *, acting):
         "profile": _profile_rows(person, missing), "missing": missing,
         "dev_issue_text": DEV_ISSUE_TEXT.get(person.dev_number_issue, ""),
         "pending_posts": list(pending_posts(person)) if is_self else [],  # R-ENT-9
+        "has_factor": may_change and has_second_factor(person),  # R-ACC-5: a custodian may reset it
     })
     if show_whole:
         response["Cache-Control"] = "no-store"

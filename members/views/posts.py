@@ -8,6 +8,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from access.acting import second_factor_detour
+
 from ..models import CadrePost
 from ..services import confirm_post, decline_post
 from .people import refusal_page
@@ -18,6 +20,10 @@ from .people import refusal_page
 @login_required
 def answer_post(request, pk):
     post = get_object_or_404(CadrePost.objects.select_related("org", "person"), pk=pk)
+    if post.person_id != request.user.pk:  # answering for someone else is an admin's act (R-AUTH-7, R-ACC-5)
+        detour = second_factor_detour(request)
+        if detour is not None:
+            return detour
     decision = request.POST.get("decision")
     words = {"org": post.org.full_name, "title": post.get_title_display()}
     try:

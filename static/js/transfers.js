@@ -36,8 +36,8 @@
   });
 })();
 document.addEventListener("submit", function (e) {
-  var msg = e.target.getAttribute("data-confirm");
-  if (msg && !window.confirm(msg)) { e.preventDefault(); return; }
+  // <form data-confirm="…"> asks first (static/js/tuanji.js); a submission cancelled there is not marked as sent.
+  if (e.defaultPrevented) return;
   // A second click while the page is leaving does nothing (the server refuses a repeated token anyway).
   if (e.target.dataset.sent) { e.preventDefault(); return; }
   e.target.dataset.sent = "1";

@@ -50,6 +50,12 @@
     }
   });
 
+  // <form data-confirm="确定…？">: asks before submitting (no inline onsubmit: the Content-Security-Policy forbids it).
+  document.addEventListener("submit", function (e) {
+    var msg = e.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) e.preventDefault();
+  });
+
   // Forms: the first field with an error takes the focus.
   document.addEventListener("DOMContentLoaded", function () {
     var bad = document.querySelector(".has-error input, .has-error select, .has-error textarea");

@@ -3,6 +3,8 @@ screenshots recognises. Each journey calls what it needs."""
 import datetime as dt
 from types import SimpleNamespace
 
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from members.services import enter_cadre, enter_member
 from orgs.models import OrgType
 from orgs.services import create_org
@@ -15,12 +17,15 @@ def org(full_name: str, org_type: str, parent=None, **kw):
     return create_org(actor=None, full_name=full_name, org_type=org_type, parent=parent, **kw)
 
 
-def admin(at, name: str):
-    """The secretary (书记) of `at`, an admin, with a password already chosen."""
+def admin(at, name: str, *, authenticator: bool = True):
+    """The secretary (书记) of `at`, an admin, with a password already chosen and, unless told otherwise, an
+    authenticator app already set up (R-ACC-5; journey.sign_in types its code)."""
     person = enter_cadre(actor=None, org=at, id_number=make_id_number(dt.date(1996, 6, 6)), name=name, title="书记",
                          is_admin=True)
     person.set_password(PASSWORD)
     person.save(update_fields=["password", "password_set"])
+    if authenticator:
+        TOTPDevice.objects.create(user=person, name="authenticator", confirmed=True)
     return person
 
 

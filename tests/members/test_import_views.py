@@ -427,7 +427,7 @@ def test_the_export_costs_the_same_queries_for_5_or_50_rows(admin, tree):
     five = _export_queries(admin)
     MembershipFactory.create_batch(45, branch=tree["b2"])
     assert _export_queries(admin) == five
-    assert five <= 6  # session, user, admin posts, the one list query
+    assert five <= 6  # session, user, second-factor device, admin posts, the one list query, the audit row
 
 
 # --- round trip: export → edit → import -------------------------------------------------------------------

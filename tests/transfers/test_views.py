@@ -612,6 +612,7 @@ def rf_request():
     def make(user):
         request = RequestFactory().get("/")
         request.user, request.session = user, {}
+        user.is_verified = lambda: True  # as OTPMiddleware marks a session that has shown a second factor (R-ACC-5)
         return request
 
     return make

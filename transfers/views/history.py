@@ -12,6 +12,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from access.acting import admin_required
+from audit.services import record_export
 
 from ..forms import HistoryFilter
 from ..selectors import history
@@ -22,12 +23,14 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _filters(form) -> dict:
+    data = form.cleaned_data if form.is_valid() else {}
+    return {"status": data.get("status", ""), "reason": data.get("reason", ""), "query": data.get("q", "")}
+
+
 def _filtered(request, acting):
     form = HistoryFilter(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    qs = history(acting_org=acting, status=data.get("status", ""), reason=data.get("reason", ""),
-                 query=data.get("q", ""))
-    return form, qs
+    return form, history(acting_org=acting, **_filters(form))
 
 
 @require_GET
@@ -63,7 +66,8 @@ def _local(dt):
 @shows_refusals
 @admin_required
 def history_export(request, acting):
-    _form, qs = _filtered(request, acting)
+    form, qs = _filtered(request, acting)
+    rows = 0
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_("组织关系转接记录"))
     header = [_("姓名"), _("身份证号"), _("原团支部"), _("转入组织"), _("最终所在团支部"), _("转接原因"), _("说明"),
@@ -73,6 +77,7 @@ def history_export(request, acting):
     bold = Font(bold=True)
     ws.append([_bold(ws, text, bold) for text in header])
     for row in qs.iterator(chunk_size=1000):
+        rows += 1
         ws.append([cell(v) for v in (
             row.member.name, row.member.masked_id_number,  # R-AUTH-6: masked wherever listed
             row.from_branch.full_name, row.to_org.full_name, row.to_branch.full_name if row.to_branch_id else "",
@@ -80,6 +85,7 @@ def history_export(request, acting):
             _local(row.created_at), _local(row.finished_at))])
     out = io.BytesIO()
     wb.save(out)
+    record_export(actor=request.user, acting_org=acting, what="transfers", rows=rows, **_filters(form))  # R-TR-16
     response = HttpResponse(out.getvalue(), content_type=XLSX)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = (f'attachment; filename="transfers-{stamp}.xlsx"; '

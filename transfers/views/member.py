@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from access.acting import acting_org
+from access.acting import acting_org, second_factor_detour
 from config.forms import search_text
 from members.selectors.people import branch_of
 
@@ -86,9 +86,13 @@ def detail(request, pk):
 @shows_refusals
 @login_required
 def withdraw_view(request, pk):
+    transfer = visible_transfer(viewer=request.user, acting_org=acting_org(request), pk=pk)
+    if transfer.member_id != request.user.pk:  # an admin withdrawing a transfer in or out (R-ACC-5)
+        detour = second_factor_detour(request)
+        if detour is not None:
+            return detour
     if not consume_token(request, f"withdraw:{pk}"):
         return refuse_double_submit(request, "transfers:detail", pk)
-    transfer = visible_transfer(viewer=request.user, acting_org=acting_org(request), pk=pk)
     try:
         withdraw(actor=request.user, request=transfer)  # R-TR-11: the initiator only, else 403
     except ValidationError as exc:

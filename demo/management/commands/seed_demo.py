@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from members.demo import Seeder
+from access.factors import otpauth_uri, secret_text
+from members.demo import DEMO_TOTP_KEY, Seeder
 from reports.demo import seed_roster_history, seed_season
 from transfers.demo import seed_transfers
 
@@ -27,3 +28,9 @@ class Command(BaseCommand):
                 continue
             seen.add((id_number, org))
             self.stdout.write(f"  {role:<12} {id_number}  {password:<18} {org}")
+        # R-ACC-5: admins also give a code from an authenticator app; every demo admin has this one secret.
+        key = secret_text(DEMO_TOTP_KEY)
+        self.stdout.write(self.style.SUCCESS(
+            "管理员的两步验证：在身份验证器应用中添加以下密钥（每位演示管理员相同，基于时间，6 位，30 秒）："))
+        self.stdout.write(f"  密钥 {key}")
+        self.stdout.write(f"  {otpauth_uri(key_hex=DEMO_TOTP_KEY, account='演示管理员')}")

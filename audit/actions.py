@@ -1,0 +1,65 @@
+"""The names of audit actions written outside one app's own services, and what the audit page calls every
+family of actions. An action is `family.verb` (`transfer.out.approved` has the family `transfer`)."""
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+# Sign-in (audit/signin.py, from Django's and django-axes' signals).
+LOGIN = "auth.login"
+LOGOUT = "auth.logout"
+LOGIN_FAILED = "auth.login_failed"
+LOCKED_OUT = "auth.locked_out"
+
+# The second factor (R-ACC-5), written by access/services.py.
+OTP_ENROL = "account.otp_enrol"          # an authenticator app (and new backup codes) added
+OTP_FAIL = "account.otp_fail"            # a wrong code, at sign-in or at enrolment
+OTP_RESET = "account.otp_reset"          # an admin cleared someone's factors (a lost phone)
+OTP_VERIFY = "account.otp_verify"        # a session showed its second factor
+OTP_THROTTLED = "account.otp_throttled"  # too many wrong codes: refused unchecked
+
+# Exports: `export.<what>`, with the row count and the filters in the detail (`record_export`).
+EXPORT = "export"
+
+# An action's name on the audit page, in a context of its own: an English "Exported …" never takes a button's words.
+LABELS = {
+    LOGIN: pgettext_lazy("audit action", "登录"),
+    LOGOUT: pgettext_lazy("audit action", "退出登录"),
+    LOGIN_FAILED: pgettext_lazy("audit action", "登录失败"),
+    LOCKED_OUT: pgettext_lazy("audit action", "登录被锁定"),
+    OTP_ENROL: pgettext_lazy("audit action", "绑定两步验证"),
+    OTP_FAIL: pgettext_lazy("audit action", "两步验证码错误"),
+    OTP_RESET: pgettext_lazy("audit action", "重置他人的两步验证"),
+    OTP_VERIFY: pgettext_lazy("audit action", "完成两步验证"),
+    OTP_THROTTLED: pgettext_lazy("audit action", "两步验证错误过多"),
+    "export.members": pgettext_lazy("audit action", "导出团员名单"),
+    "export.cadres": pgettext_lazy("audit action", "导出团干部名单"),
+    "export.roster": pgettext_lazy("audit action", "导出青年大学习名单"),
+    "export.graduates": pgettext_lazy("audit action", "导出毕业生名单"),
+    "export.transfers": pgettext_lazy("audit action", "导出转接记录"),
+    "export.audit": pgettext_lazy("audit action", "导出审计记录"),
+    "person.view_id_number": pgettext_lazy("audit action", "查看完整身份证号"),
+    "account.reset_code": pgettext_lazy("audit action", "生成密码重置码"),
+    "account.reset_password": pgettext_lazy("audit action", "用重置码重设密码"),
+    "account.reset_code_miss": pgettext_lazy("audit action", "重置码错误"),
+}
+
+# The action filter of the audit page: each choice is a prefix of the actions it stands for.
+FAMILIES = [
+    ("auth.", _("登录与退出")),
+    ("account.otp_", _("两步验证：绑定、验证与重置")),
+    ("export.", _("导出")),
+    ("person.view_id_number", _("查看完整身份证号")),
+    ("account.", _("账号、密码与重置码")),
+    ("member.", _("录入团员")),
+    ("cadre.", _("团干部与职务")),
+    ("person.", _("修改人员信息")),
+    ("import", _("Excel 导入")),
+    ("transfer.", _("组织关系接转")),
+    ("league.", _("团籍变动")),
+    ("org.", _("组织")),
+    ("segment.", _("发展团员编号号段")),
+    ("graduation.", _("毕业季")),
+]
+
+
+def label(action: str) -> str:
+    return str(LABELS.get(action, ""))

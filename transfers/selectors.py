@@ -21,8 +21,11 @@ def pending_steps(*, actor, acting_org) -> QuerySet[ApprovalStep]:
     (R-AUTH-3), oldest (most overdue) first."""
     if acting_org is None or acting_org.pk not in admin_org_ids(actor):
         return ApprovalStep.objects.none()
-    return (ApprovalStep.objects.filter(status=ApprovalStep.Status.PENDING)
-            .filter(Q(org=acting_org) | Q(org__parent=acting_org))
+    # The organizations first, as a list (the acting one and its children: one indexed query), then their
+    # pending steps through (org, status). An OR across the join — and even a sub-select, once the inbox joins
+    # what it shows — let PostgreSQL hash every pending step and organization (issue 13, docs/performance.md).
+    covered = [acting_org.pk, *Organization.objects.filter(parent_id=acting_org.pk).values_list("pk", flat=True)]
+    return (ApprovalStep.objects.filter(status=ApprovalStep.Status.PENDING, org_id__in=covered)
             .select_related(*STEP_RELATED).order_by("created_at", "pk"))
 
 
@@ -34,8 +37,11 @@ def escalations(*, actor, acting_org, now=None) -> QuerySet[ApprovalStep]:
     """R-TR-8: overdue steps whose approvers answer to acting_org (the side's superior's superior)."""
     if acting_org is None or acting_org.pk not in admin_org_ids(actor):
         return ApprovalStep.objects.none()
+    # The organizations first, as lists (two indexed queries): an OR of sub-selects scanned every step.
+    children = list(Organization.objects.filter(parent_id=acting_org.pk).values_list("pk", flat=True))
+    grandchildren = list(Organization.objects.filter(parent_id__in=children).values_list("pk", flat=True))
     return (ApprovalStep.objects.filter(status=ApprovalStep.Status.PENDING, created_at__lt=overdue_cutoff(now))
-            .filter(Q(org__parent__parent=acting_org) | Q(org__parent=acting_org, kind=ApprovalStep.Kind.ASSIGN))
+            .filter(Q(org_id__in=grandchildren) | Q(org_id__in=children, kind=ApprovalStep.Kind.ASSIGN))
             .select_related(*STEP_RELATED).order_by("created_at", "pk"))
 
 

@@ -144,8 +144,10 @@ def filter_state(qs: QuerySet[Person], state: str) -> QuerySet[Person]:
 
 
 def state_counts(qs: QuerySet[Person]) -> dict[str, int]:
-    """Every state's count, the groups' and the total, in one query."""
-    found = qs.aggregate(**{s: Count("pk", filter=Q(state=s)) for s in State.LABELS})
+    """Every state's count, the groups' and the total, in one query. Grouped by the state, so each person's state
+    is worked out once — eight filtered counts worked it out eight times (4.3 s of the page at 10 k, issue 13)."""
+    found = dict.fromkeys(State.LABELS, 0)
+    found.update(qs.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
     found["pending"] = sum(found[s] for s in State.PENDING)
     found["completed"] = sum(found[s] for s in State.DONE)
     found["total"] = sum(found[s] for s in State.LISTED)

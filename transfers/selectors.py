@@ -107,6 +107,16 @@ def branches_below(org: Organization) -> QuerySet[Organization]:
     return subtree(org, include_self=False).filter(org_type=OrgType.BRANCH).order_by("depth", "full_name")
 
 
+def branches_below_any(orgs) -> QuerySet[Organization]:
+    """Active branches below any of these organizations, in one query (a prefix range per organization): the
+    inbox's assign rows read only the subtrees they assign into, not the acting organization's whole subtree."""
+    ranges = Q(pk__in=[])
+    for org in orgs:
+        ranges |= Q(path__startswith=org.path) & ~Q(pk=org.pk)
+    return (Organization.objects.filter(ranges, is_active=True, org_type=OrgType.BRANCH)
+            .order_by("depth", "full_name"))
+
+
 def direct_branches(org: Organization) -> QuerySet[Organization]:
     """R-TR-5: a committee transfers out the members of the branches directly below it."""
     return Organization.objects.filter(parent=org, is_active=True, org_type=OrgType.BRANCH).order_by("full_name")

@@ -133,3 +133,4 @@ def test_a_batch_rechecks_the_subtree_on_the_rows_as_they_are_now(tree):
                        members=[person], to_branch=stale_target, reason="job_change")
     assert codes(err.value) == {"not_in_subtree"}
     assert branch_of(person) == tree["b1"]
+

@@ -14,7 +14,7 @@ from orgs.selectors import is_within
 
 from ..forms import AssignForm, RejectForm
 from ..models import ApprovalStep
-from ..selectors import branches_below, chain, escalations, overdue_cutoff, pending_steps, with_timeline
+from ..selectors import branches_below, branches_below_any, chain, escalations, overdue_cutoff, pending_steps, with_timeline
 from ..services import approve, assign_branch, reject
 from .common import add_service_errors, consume_token, issue_token, next_or, refuse_double_submit, shows_refusals
 
@@ -48,7 +48,7 @@ def inbox(request, acting):
     rows = list(page)
     assigns = [s for s in rows if s.kind == ApprovalStep.Kind.ASSIGN]
     if assigns:  # one query for every assign row of the page
-        below = list(branches_below(acting) if not acting.is_branch else [])
+        below = list(branches_below_any({s.org_id: s.org for s in assigns}.values()) if not acting.is_branch else [])
         for step in assigns:
             step.branch_choices = [b for b in below if is_within(b, step.org) and b.pk != step.request.from_branch_id]
     return render(request, "transfers/inbox.html", {

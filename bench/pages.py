@@ -96,13 +96,16 @@ def _actor(who: str):
 
 
 def _client(client_class, who: str):
+    return _signed_in(client_class, *_actor(who))
+
+
+def _signed_in(client_class, person, org):
     """Signed in as the test suite's `client_as` does: the session clock started, the second factor shown."""
     from django_otp import DEVICE_ID_SESSION_KEY
 
     from config.sessions import start as start_session_clock
     from tests.conftest import second_factor
 
-    person, org = _actor(who)
     if not person.password_set:
         type(person).objects.filter(pk=person.pk).update(password_set=True)
         person.password_set = True
@@ -129,7 +132,9 @@ def main():
     parser.add_argument("--batch", type=int, default=10, help="requests in a row before the other size's turn")
     parser.add_argument("--budget", type=float, default=60, help="seconds a page may take (both sizes) before it "
                         "stops short of --requests; a slow page is then reported over fewer requests")
+    parser.add_argument("--only", default="", help="only the pages whose name contains this (the bare view always runs)")
     args = parser.parse_args()
+    pages = [p for i, p in enumerate(PAGES) if i == 0 or args.only in p[0]]
     ctx = mp.get_context("spawn")
     pipes, procs = {}, []
     for size, url in (("S", args.small), ("M", args.medium)):
@@ -138,7 +143,7 @@ def main():
         proc.start()
         pipes[size], procs = mine, procs + [proc]
     results = {}
-    for name, who, url_name in PAGES:
+    for name, who, url_name in pages:
         for size in pipes:  # warm up: sign in, fill caches
             pipes[size].send((who, url_name, 3))
             pipes[size].recv()
@@ -158,13 +163,13 @@ def main():
     bare = {size: _p(results[(PAGES[0][0], size)]["samples"], 0.95) for size in pipes}
     print(f"{'page':<30}{'S p50':>8}{'S p95':>8}{'M p50':>8}{'M p95':>8}{'M/S p95':>9}{'S q':>5}{'M q':>5}"
           f"{'S ÷bare':>9}{'M ÷bare':>9}")
-    for name, _who, _u in PAGES:
+    for name, _who, _u in pages:
         s, m = results[(name, "S")], results[(name, "M")]
         s95, m95 = _p(s["samples"], 0.95), _p(m["samples"], 0.95)
         print(f"{name:<30}{statistics.median(s['samples']):>8.1f}{s95:>8.1f}{statistics.median(m['samples']):>8.1f}"
               f"{m95:>8.1f}{m95 / s95:>9.2f}{s['queries']:>5}{m['queries']:>5}{s95 / bare['S']:>9.2f}"
               f"{m95 / bare['M']:>9.2f}")
-    counts = sorted({len(results[(name, "M")]["samples"]) for name, _w, _u in PAGES})
+    counts = sorted({len(results[(name, "M")]["samples"]) for name, _w, _u in pages})
     print(f"(p50/p95 in ms over {counts} requests a page and size; load average {os.getloadavg()[0]:.2f})")
 
 

@@ -5,10 +5,13 @@ values stored on the row, so that lists filter on them and a superior's roll-up 
 at any size. Every service that changes a person, a post or a membership calls `refresh_people` /
 `refresh_orgs` in its transaction.
 """
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 
+from config.arrays import in_ids
+from orgs.figures import OrgStats, OrgStatsDelta
 from orgs.models import Organization, OrgType
 from orgs.regions import XINJIANG
+from orgs.selectors import uses_figures
 
 from .choices import DevNumberIssue
 from .models import CadrePost, Membership, Person
@@ -100,15 +103,53 @@ def meets_standard(org_type: str, f: dict) -> bool:
     return f["cadres"] >= MIN_CADRES[OrgType(org_type)] and f["incomplete"] == 0  # R-CMP-2
 
 
+_KEPT = ("members", "members_incomplete", "cadres", "cadres_incomplete")
+
+
+def kept_standard(org_type: str, f: dict) -> bool | None:
+    """meets_standard from an organization's own kept figures (orgs.figures, PostgreSQL), None where they cannot
+    tell. incomplete = 0 exactly when no member and no cadre is incomplete (an incomplete cadre who is also a
+    member is an incomplete member); a branch's people lie between its members and its members + cadres."""
+    incomplete = f["members_incomplete"] + f["cadres_incomplete"]
+    if org_type == OrgType.BRANCH:  # R-CMP-3
+        if incomplete or f["members"] >= MIN_BRANCH_PEOPLE:
+            return not incomplete
+        if f["members"] + f["cadres"] < MIN_BRANCH_PEOPLE:
+            return False
+        return None  # a cadre may be a member too: count them
+    if f["members"]:  # no memberships outside branches; should one appear, count
+        return None
+    return meets_standard(org_type, {"cadres": f["cadres"], "incomplete": f["cadres_incomplete"]})
+
+
+def _kept_figures(org_ids) -> dict[int, dict]:
+    """Own figures of these organizations now: the folded row plus the deltas not folded yet (two indexed reads;
+    the view orgs_orgcurrent sums every delta of every organization first)."""
+    figures = {row["org_id"]: row for row in OrgStats.objects.filter(in_ids("org_id", org_ids)).values("org_id", *_KEPT)}
+    for row in (OrgStatsDelta.objects.filter(in_ids("org_id", org_ids)).order_by().values("org_id")
+                .annotate(**{f"d_{n}": Sum(n) for n in _KEPT})):
+        f = figures[row["org_id"]]
+        for n in _KEPT:
+            f[n] += row[f"d_{n}"]
+    return figures
+
+
 def refresh_orgs(org_ids) -> None:
     org_ids = [pk for pk in set(org_ids) if pk]
     if not org_ids:
         return
-    figures = org_figures(org_ids)
-    orgs = list(Organization.objects.filter(pk__in=org_ids).only("pk", "org_type", "meets_standard"))
+    orgs = list(Organization.objects.filter(in_ids("pk", org_ids)).only("pk", "org_type", "meets_standard"))
+    standard = {}
+    if uses_figures():  # PostgreSQL: the triggers have counted this transaction's changes already
+        kept = _kept_figures(org_ids)
+        standard = {org.pk: kept_standard(org.org_type, kept[org.pk]) for org in orgs if org.pk in kept}
+    unknown = [org.pk for org in orgs if standard.get(org.pk) is None]
+    figures = org_figures(unknown) if unknown else {}
     changed = []
     for org in orgs:
-        ok = meets_standard(org.org_type, figures[org.pk])
+        ok = standard.get(org.pk)
+        if ok is None:
+            ok = meets_standard(org.org_type, figures[org.pk])
         if ok != org.meets_standard:
             org.meets_standard = ok
             changed.append(org)

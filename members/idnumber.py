@@ -1,5 +1,6 @@
 """GB 11643-1999 resident ID numbers (R-ENT-1), written out by hand so every step is visible."""
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -8,6 +9,7 @@ from config.forms import clean_text
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 _SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_SPACES = re.compile(r"\s+")
 
 
 def drop_invisible(text: str) -> str:
@@ -20,9 +22,10 @@ def normalize_id_number(raw) -> str:
     """Full-width digits and letters folded, spaces and invisible characters dropped, a lower-case x stored
     as X (R-ENT-1)."""
     text = drop_invisible(unicodedata.normalize("NFKC", str(raw or "")))
-    return re.sub(r"\s+", "", text).upper()
+    return _SPACES.sub("", text).upper()
 
 
+@functools.lru_cache(maxsize=1 << 15)  # an import checks each row's number several times (shape, age, duplicates)
 def check_char(body17: str) -> str:
     total = sum(int(c) * w for c, w in zip(body17, WEIGHTS, strict=True))
     return CHECK_CHARS[total % 11]

@@ -4,6 +4,7 @@ Each check raises a ValidationError keyed by the field it concerns, with the cod
 `Errors` gathers them so a form (or a spreadsheet row) shows every problem at once.
 """
 import datetime as dt
+import functools
 import re
 import unicodedata
 
@@ -26,6 +27,8 @@ AGE_RULE_CHANGED = dt.date(2017, 1, 1)           # R-ENT-2
 DEV_NUMBER_FROM = dt.date(2017, 1, 1)            # R-ENT-4
 DEV_NUMBER_FROM_XINJIANG = dt.date(2016, 1, 1)   # R-ENT-4, Xinjiang
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
+_SPACES = re.compile(r"\s+")
+_OUTER_SPACES = re.compile(r"^\s+|\s+$")
 
 
 class Errors:
@@ -67,7 +70,7 @@ def clean_id_number(raw, errors: Errors) -> str:
 
 def normalize_name(raw) -> str:
     """Full-width letters folded; spaces, NUL, control and format characters (zero-width, bidi) dropped."""
-    return re.sub(r"\s+", "", drop_invisible(unicodedata.normalize("NFKC", str(raw or ""))))
+    return _SPACES.sub("", drop_invisible(unicodedata.normalize("NFKC", str(raw or ""))))
 
 
 def clean_name(raw, errors: Errors) -> str:
@@ -82,10 +85,15 @@ def clean_name(raw, errors: Errors) -> str:
 def check_length(field: str, value, errors: Errors, *, model=Person, column: str = "") -> None:
     """R-ENT-10: a value longer than its model field allows is an error of that field (too_long), never a
     database error. `column` names the model field when it differs from `field`."""
-    limit = model._meta.get_field(column or field).max_length
+    limit = _max_length(model, column or field)
     if isinstance(value, str) and limit is not None and len(value) > limit:
         errors.add(field, _("内容过长：最多 %(max)d 个字符，现有 %(len)d 个。") % {"max": limit, "len": len(value)},
                    "too_long")
+
+
+@functools.cache
+def _max_length(model, field: str) -> int | None:
+    return model._meta.get_field(field).max_length
 
 
 def check_id_unregistered(id_number: str, errors: Errors, *, exclude_pk=None, lookups=None) -> None:
@@ -116,7 +124,7 @@ def check_join_age(id_number: str, joined_on: dt.date | None, region_code: str, 
 
 
 def normalize_dev_number(raw) -> str:
-    return re.sub(r"^\s+|\s+$", "", drop_invisible(unicodedata.normalize("NFKC", str(raw or ""))))
+    return _OUTER_SPACES.sub("", drop_invisible(unicodedata.normalize("NFKC", str(raw or ""))))
 
 
 def dev_number_required(joined_on: dt.date | None, region_code: str) -> bool:

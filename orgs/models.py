@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from .regions import REGION_CHOICES
 
 SEGMENT = 6  # base-36 characters per level: 2.1 billion ids
+SMALL_BRANCH = 3  # R-ORG-7: a branch with fewer members than this is to be dissolved or merged
 
 
 def path_segment(pk: int) -> str:
@@ -84,3 +85,7 @@ class Organization(models.Model):
     def ancestor_ids(self) -> list[int]:
         """Ids from the root down to self, read from the path: no query."""
         return [int(self.path[i:i + SEGMENT], 36) for i in range(0, len(self.path), SEGMENT)]
+
+
+# The figures kept per organization live in their own module; Django finds models through this one.
+from .figures import OrgCurrent, OrgStats, OrgStatsDelta, PersonStatsMark, RequestStatsMark  # noqa: E402, F401

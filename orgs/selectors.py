@@ -1,7 +1,9 @@
 """Reads of the organization tree. Subtree and ancestry are each one indexed query at any depth."""
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import QuerySet, Sum
 
-from .models import Organization
+from .figures import COUNTERS, ORG_FLAGS, ROLLED, OrgCurrent, OrgStats, OrgStatsDelta
+from .models import SMALL_BRANCH, Organization
 from .naming import normalize_full_name
 
 
@@ -42,3 +44,65 @@ def search_within(org: Organization, query: str, *, limit: int = 20) -> QuerySet
 
 def find_by_full_name(full_name: str) -> Organization | None:
     return Organization.objects.filter(name_key=normalize_full_name(full_name), is_active=True).first()
+
+
+def uses_figures() -> bool:
+    """PostgreSQL keeps each organization's figures by triggers (orgs/figures_sql.py); SQLite, the development
+    database, has no such triggers and counts live."""
+    return connection.vendor == "postgresql"
+
+
+def figures_within(org: Organization):
+    """The kept figures of org's subtree (org included, dissolved organizations too: they hold no one), one row an
+    organization: sum them for the subtree's totals. PostgreSQL only (uses_figures)."""
+    return OrgCurrent.objects.filter(path__startswith=org.path)
+
+
+def org_flags(row: dict) -> dict[str, int]:
+    """What one organization adds to the counts of organizations (0 or 1 each), from its own current figures: the
+    conditions of orgs/figures_sql.flag_exprs, which the compactor applies in the database."""
+    active, branch = row["is_active"], row["is_active"] and row["is_branch"]
+    return {
+        "orgs": int(active), "branches": int(branch), "meeting": int(active and row["meets_standard"]),
+        "small": int(branch and row["members"] < SMALL_BRANCH),
+        "empty": int(active and row["members"] == 0 and row["cadres"] == 0 and row["children"] == 0),
+        "no_cadres": int(active and row["cadres"] == 0),
+        "branches_no_cadres": int(branch and row["cadres"] == 0),
+    }
+
+
+def figures_of(org: Organization, children: list[Organization] = ()) -> tuple[dict, dict[int, dict]]:
+    """The subtree totals of org and of each of the given children (PostgreSQL, uses_figures): their folded totals
+    (`r_…`) plus what is appended below them and not folded yet. Three queries at any size: the folded rows, the
+    appended changes by organization (few: the compactor folds them every minute), those organizations' rows."""
+    wanted = {org.pk: org.path, **{c.pk: c.path for c in children}}
+    folded = {row["org_id"]: {n: row[f"r_{n}"] for n in ROLLED}
+              for row in OrgStats.objects.filter(org_id__in=wanted).values("org_id", *(f"r_{n}" for n in ROLLED))}
+    totals = {pk: folded.get(pk, dict.fromkeys(ROLLED, 0)) for pk in wanted}
+    appended = {row["org_id"]: row for row in OrgStatsDelta.objects.order_by().values("org_id")
+                .annotate(**{n: Sum(n) for n in COUNTERS})}
+    if appended:
+        dirty = (OrgStats.objects.filter(org_id__in=list(appended), path__startswith=org.path)
+                 .values("org_id", "path", "is_active", "is_branch", "meets_standard", *COUNTERS,
+                         *(f"f_{n}" for n in ORG_FLAGS)))
+        for row in dirty:
+            change = appended[row["org_id"]]
+            now = {**row, **{n: row[n] + change[n] for n in COUNTERS}}
+            flags = org_flags(now)
+            for pk, path in wanted.items():
+                if row["path"].startswith(path):
+                    figures = totals[pk]
+                    for n in COUNTERS:
+                        figures[n] += change[n]
+                    for n in ORG_FLAGS:
+                        figures[n] += flags[n] - row[f"f_{n}"]
+    return totals[org.pk], {c.pk: totals[c.pk] for c in children}
+
+
+def flagged_within(org: Organization, flag: str) -> list[int]:
+    """Ids of the organizations of org's subtree that may carry a dashboard flag now ("small", "empty",
+    "no_cadres"; PostgreSQL): those that carried it at the last fold (a partial index each) and those changed
+    since. The caller filters them on their current figures."""
+    carried = OrgStats.objects.filter(path__startswith=org.path, **{f"f_{flag}": 1}).values_list("org_id", flat=True)
+    changed = OrgStats.objects.filter(path__startswith=org.path, org_id__in=OrgStatsDelta.objects.values("org_id"))
+    return list(carried.union(changed.values_list("org_id", flat=True)))

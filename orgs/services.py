@@ -1,7 +1,7 @@
 """Writes to the organization tree (R-ORG). Each function is one transaction and writes an audit event."""
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
@@ -11,10 +11,11 @@ from access.models import CadrePost
 from access.permissions import admin_org_ids, ensure_may_change_in, forget_admin_orgs
 from audit.services import record, refusals_audited
 
+from .figures import OrgStats
 from .models import ALLOWED_CHILDREN, Organization, OrgType, path_segment
 from .naming import clean_full_name, is_league_name, normalize_full_name
 from .regions import PROVINCES
-from .selectors import is_within
+from .selectors import is_within, uses_figures
 
 
 def _check_nesting(org_type: str, parent: Organization | None) -> None:
@@ -154,3 +155,51 @@ def dissolve_org(*, actor, org: Organization) -> Organization:
         record(actor=actor, action="org.dissolve", target=org, acting_org=org.parent)
     forget_admin_orgs()
     return org
+
+
+# --- the figures kept per organization (orgs/figures.py) -------------------------------------------------------
+
+def compact_figures() -> int:
+    """Fold the appended changes into each organization's row; rows another transaction holds wait for the next
+    run (SKIP LOCKED), so this never waits and never blocks a decision. Returns the rows folded."""
+    if not uses_figures():
+        return 0
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SELECT tuanji_stats_compact()")
+        return cur.fetchone()[0]
+
+
+def rebuild_figures() -> None:
+    """Count everything again from the register, in one transaction (after a bulk load with triggers off)."""
+    if uses_figures():
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute("LOCK TABLE orgs_orgstats, orgs_orgstatsdelta, orgs_personstatsmark IN EXCLUSIVE MODE")
+            cur.execute("SELECT tuanji_stats_rebuild()")
+            cur.execute("ANALYZE orgs_orgstats")  # the planner's figures of the table it just filled
+
+
+def figures_differing() -> dict[int, dict]:
+    """{org id: {column: (kept, counted)}} for every organization whose figures — its own, what it adds to the
+    counts of organizations, its subtree's totals — differ from a count from scratch, once every appended change
+    is folded. Both run in savepoints that are rolled back: nothing changes."""
+    if not uses_figures():
+        return {}
+    fields = [f.attname for f in OrgStats._meta.concrete_fields if f.attname != "org_id"]
+
+    def read(step: str) -> dict:
+        sid = transaction.savepoint()
+        with connection.cursor() as cur:
+            cur.execute(f"SELECT {step}()")
+        rows = {row[0]: row[1:] for row in OrgStats.objects.values_list("org_id", *fields)}
+        transaction.savepoint_rollback(sid)
+        return rows
+
+    with transaction.atomic():
+        kept, counted = read("tuanji_stats_compact"), read("tuanji_stats_rebuild")
+    missing = (None,) * len(fields)
+    out = {}
+    for org_id in kept.keys() | counted.keys():
+        a, b = kept.get(org_id, missing), counted.get(org_id, missing)
+        if a != b:
+            out[org_id] = {f: (x, y) for f, x, y in zip(fields, a, b, strict=True) if x != y}
+    return out

@@ -8,9 +8,26 @@ still in such a branch, and those who left it by a completed transfer since the 
 of the year before: the final school year). Members flagged "delayed" are not graduates that year."""
 import datetime as dt
 import zoneinfo
+from itertools import groupby
+from operator import itemgetter
 
-from django.db.models import Case, CharField, Count, DateTimeField, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    F,
+    FilteredRelation,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -80,7 +97,7 @@ def parse_year(value) -> int | None:
 
 def graduating_branches(*, acting_org: Organization, year: int) -> QuerySet[BranchGraduation]:
     return (BranchGraduation.objects.filter(expected_on__year=year, branch__path__startswith=acting_org.path)
-            .select_related("branch__parent").order_by("branch__full_name"))
+            .select_related("branch").order_by("branch__full_name", "branch_id"))
 
 
 def years_marked(*, acting_org: Organization) -> list[int]:
@@ -89,49 +106,88 @@ def years_marked(*, acting_org: Organization) -> list[int]:
                    .dates("expected_on", "year")})
 
 
-def graduates(*, acting_org: Organization, year: int, branch: Organization | None = None) -> QuerySet[Person]:
+class AnyOf(Func):
+    """`column IN (sub-select)`; on PostgreSQL `column = ANY(ARRAY(sub-select))`: the short list is read once, first
+    (an InitPlan), and the column's index is searched with it. As an IN, the planner pulls the sub-select up into
+    the join tree, where its tables count against join_collapse_limit."""
+    output_field = BooleanField()
+    conditional = True
+    template = "%(expressions)s"
+    arg_joiner = " IN "
+
+    def __init__(self, column: str, subquery: QuerySet):
+        super().__init__(F(column), Subquery(subquery))
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, arg_joiner=" = ANY(ARRAY", template="%(expressions)s)", **extra)
+
+
+def _name(org_id: str) -> Subquery:
+    return Subquery(Organization.objects.filter(pk=OuterRef(org_id)).values("full_name"))
+
+
+def graduates(*, acting_org: Organization, year: int, branch: Organization | None = None, name: str = "",
+              listed_in: list[int] | None = None) -> QuerySet[Person]:
     """The year's graduates of the subtree (of one graduating branch when given), each annotated with
-    `state`, the graduating branch (`grad_branch_id`, `grad_branch_name`) and the facts of its state."""
-    marks = BranchGraduation.objects.filter(expected_on__year=year, branch__path__startswith=acting_org.path)
-    if branch is not None:
-        marks = marks.filter(branch=branch)
-    branch_ids = marks.values("branch_id")
-    current = Membership.objects.filter(ended_at__isnull=True, branch_id__in=branch_ids)
-    left = TransferRequest.objects.filter(status=TransferRequest.Status.COMPLETED, from_branch_id__in=branch_ids,
-                                          finished_at__gte=season_opens(year))
-    cur = current.filter(person=OuterRef("pk"))
-    done = left.filter(member=OuterRef("pk")).order_by("-finished_at", "-pk")
-    step = (ApprovalStep.objects.filter(request__member=OuterRef("pk"), status=ApprovalStep.Status.PENDING,
-                                        request__status=TransferRequest.Status.PENDING).order_by("-created_at", "-pk"))
-    flag = GraduateFlag.objects.filter(person=OuterRef("pk"), year=year)
+    `state`, the graduating branch (`grad_branch_id`, `grad_branch_name`) and the facts of its state; `name`
+    keeps those whose name contains it.
 
-    def first(qs, field, output=None):
-        return Subquery(qs.values(field)[:1], output_field=output) if output else Subquery(qs.values(field)[:1])
-
-    return (Person.objects.filter(Q(pk__in=current.values("person_id")) | Q(pk__in=left.values("member_id")))
-            .only("pk", "name", "id_number")
-            .annotate(
-                cur_branch_id=first(cur, "branch_id", IntegerField()),
-                flag_kind=first(flag, "kind"), flag_note=first(flag, "note"),
-                done_id=first(done, "pk"), done_at=first(done, "finished_at", DateTimeField()),
-                done_to=first(done, "to_branch__full_name"),
-                step_kind=first(step, "kind"), step_org=first(step, "org__full_name"),
-                step_since=first(step, "created_at", DateTimeField()), pending_id=first(step, "request_id"))
-            .annotate(
-                grad_branch_id=Coalesce(F("cur_branch_id"), first(done, "from_branch_id", IntegerField())),
-                grad_branch_name=Coalesce(first(cur, "branch__full_name", CharField()),
-                                          first(done, "from_branch__full_name", CharField())),
-                state=Case(
-                    When(flag_kind=GraduateFlag.Kind.DELAYED, then=Value(State.DELAYED)),
-                    When(flag_kind=GraduateFlag.Kind.KEPT, then=Value(State.KEPT)),
-                    # Left the graduating branch by a completed transfer: done, on time or not.
-                    When(cur_branch_id__isnull=True, done_at__lt=deadline(year), then=Value(State.DONE_ON_TIME)),
-                    When(cur_branch_id__isnull=True, then=Value(State.DONE_LATE)),
-                    When(step_kind=ApprovalStep.Kind.OUT, then=Value(State.PENDING_OUT)),
-                    When(step_kind=ApprovalStep.Kind.IN, then=Value(State.PENDING_IN)),
-                    When(step_kind=ApprovalStep.Kind.ASSIGN, then=Value(State.PENDING_ASSIGN)),
-                    default=Value(State.NOT_STARTED), output_field=CharField()))
-            .order_by("grad_branch_name", "name", "pk"))
+    Set-based (issue 13): the graduating branches first, a short list read once (`AnyOf`); the graduates are the
+    current members of those branches and whoever left one by a completed transfer since the season opened (one
+    UNION of ids), and each fact of a graduate is one join, at most one row a person. `listed_in`: only the
+    graduates whose graduating branch is one of these (a page's, `GraduatePages`)."""
+    marks = BranchGraduation.objects.filter(expected_on__range=(dt.date(year, 1, 1), dt.date(year, 12, 31)),
+                                            branch__path__startswith=acting_org.path)
+    marks = (marks.filter(branch=branch) if branch is not None else marks).values("branch_id")
+    opens = season_opens(year)
+    current = Membership.objects.filter(AnyOf("branch_id", marks), ended_at__isnull=True)
+    left = TransferRequest.objects.filter(AnyOf("from_branch_id", marks), status=TransferRequest.Status.COMPLETED,
+                                          finished_at__gte=opens)
+    latest = (left.annotate(nth=Window(RowNumber(), partition_by=[F("member_id")],
+                                       order_by=[F("finished_at").desc(), F("pk").desc()]))
+              .filter(nth=1).values("pk"))
+    if listed_in is not None:   # a superset of the graduates whose graduating branch is listed; narrowed below
+        found = (Membership.objects.filter(branch_id__in=listed_in, ended_at__isnull=True).values("person_id")
+                 .union(left.filter(from_branch_id__in=listed_in).values("member_id")))
+    else:
+        found = current.values("person_id").union(left.values("member_id"))
+    # The facts, one join each: the current membership in a graduating branch (one, R-ENT-7), the latest transfer
+    # out of one, the year's flag (one per person and year), the transfer in progress (one, R-TR-10) and its pending
+    # step (one). Names are read by primary key, for the rows returned: joined too, the tables passed PostgreSQL's
+    # join_collapse_limit and it joined every person before narrowing to the graduates.
+    qs = (Person.objects.filter(pk__in=found)
+          .only("pk", "name", "id_number")
+          .alias(
+              cur=FilteredRelation("memberships", condition=Q(AnyOf("memberships__branch_id", marks),
+                                                              memberships__ended_at__isnull=True)),
+              done=FilteredRelation("transfers", condition=Q(AnyOf("transfers__pk", latest))),
+              flag=FilteredRelation("graduate_flags", condition=Q(graduate_flags__year=year)),
+              open=FilteredRelation("transfers", condition=Q(transfers__status=TransferRequest.Status.PENDING)),
+              step=FilteredRelation("open__steps", condition=Q(open__steps__status=ApprovalStep.Status.PENDING)),
+          )
+          .annotate(
+              cur_branch_id=F("cur__branch_id"),
+              flag_kind=F("flag__kind"), flag_note=F("flag__note"),
+              done_id=F("done__pk"), done_at=F("done__finished_at"), done_to=_name("done__to_branch_id"),
+              step_kind=F("step__kind"), step_org=_name("step__org_id"), step_since=F("step__created_at"),
+              pending_id=F("step__request_id"),
+              grad_branch_id=Coalesce(F("cur__branch_id"), F("done__from_branch_id")),
+          )
+          .annotate(grad_branch_name=_name("grad_branch_id"))
+          .annotate(state=Case(
+              When(flag_kind=GraduateFlag.Kind.DELAYED, then=Value(State.DELAYED)),
+              When(flag_kind=GraduateFlag.Kind.KEPT, then=Value(State.KEPT)),
+              # Left the graduating branch by a completed transfer: done, on time or not.
+              When(cur_branch_id__isnull=True, done_at__lt=deadline(year), then=Value(State.DONE_ON_TIME)),
+              When(cur_branch_id__isnull=True, then=Value(State.DONE_LATE)),
+              When(step_kind=ApprovalStep.Kind.OUT, then=Value(State.PENDING_OUT)),
+              When(step_kind=ApprovalStep.Kind.IN, then=Value(State.PENDING_IN)),
+              When(step_kind=ApprovalStep.Kind.ASSIGN, then=Value(State.PENDING_ASSIGN)),
+              default=Value(State.NOT_STARTED), output_field=CharField()))
+          .order_by("grad_branch_name", "name", "pk"))
+    if name:
+        qs = qs.filter(name__contains=name)
+    return qs.filter(grad_branch_id__in=listed_in) if listed_in is not None else qs
 
 
 def filter_state(qs: QuerySet[Person], state: str) -> QuerySet[Person]:
@@ -148,7 +204,71 @@ def state_counts(qs: QuerySet[Person]) -> dict[str, int]:
     is worked out once — eight filtered counts worked it out eight times (4.3 s of the page at 10 k, issue 13)."""
     found = dict.fromkeys(State.LABELS, 0)
     found.update(qs.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
+    return _with_groups(found)
+
+
+def counts_by_branch(qs: QuerySet[Person]) -> dict[int, dict[str, int]]:
+    """Each graduating branch's count per state, in one query: the page's figures are their sums, and its list
+    reads only the branches its page falls in (`GraduatePages`)."""
+    found: dict[int, dict[str, int]] = {}
+    rows = qs.order_by().values_list("grad_branch_id", "state").annotate(n=Count("pk"))
+    for branch_id, state, n in rows.values_list("grad_branch_id", "state", "n"):
+        found.setdefault(branch_id, dict.fromkeys(State.LABELS, 0))[state] = n
+    return {branch_id: _with_groups(counts) for branch_id, counts in found.items()}
+
+
+def summed(per_branch: dict[int, dict[str, int]]) -> dict[str, int]:
+    return {key: sum(counts[key] for counts in per_branch.values()) for key in (*State.LABELS, *State.GROUPS, "total")}
+
+
+def _with_groups(found: dict[str, int]) -> dict[str, int]:
     found["pending"] = sum(found[s] for s in State.PENDING)
     found["completed"] = sum(found[s] for s in State.DONE)
     found["total"] = sum(found[s] for s in State.LISTED)
     return found
+
+
+class GraduatePages:
+    """The list behind the page's Paginator. Its size and each graduating branch's share are known from
+    `counts_by_branch`, so a slice reads only the graduates of the branches it falls in: the first page of 3,000
+    graduates reads a branch or two, not all of them (issue 13). `rows_of(ids)` gives the listed graduates of those
+    branches in the page's order; `branches` are (id, name) in that order (`graduating_branches`)."""
+
+    def __init__(self, *, rows_of, branches: list[tuple[int, str]], sizes: dict[int, int]):
+        self.rows_of = rows_of
+        # Branches of one name make one run: the order by branch name, then person name, mixes their people.
+        self.runs: list[tuple[list[int], int]] = []   # (branch ids, graduates listed), in the page's order
+        for _name, group in groupby(branches, key=itemgetter(1)):
+            ids = [pk for pk, _name in group]
+            self.runs.append((ids, sum(sizes.get(pk, 0) for pk in ids)))
+        self.total = sum(n for _ids, n in self.runs)
+
+    def __len__(self) -> int:
+        return self.total
+
+    def __getitem__(self, window: slice) -> list[Person]:
+        start, stop = window.start or 0, min(window.stop or self.total, self.total)
+        chosen, skip, before = [], 0, 0
+        for ids, n in self.runs:
+            if n and before < stop and before + n > start:
+                skip = skip if chosen else start - before
+                chosen += ids
+            before += n
+        return list(self.rows_of(chosen)[skip:skip + stop - start]) if chosen else []
+
+
+def season_list(*, acting_org: Organization, year: int, branch: Organization | None = None, state: str = "",
+                name: str = "") -> tuple[list[BranchGraduation], dict[str, int], GraduatePages]:
+    """What the season page shows: the subtree's graduating branches (one query, the short list the others
+    carry), every state's count (one grouped query) and the list for a Paginator, each page of which reads the
+    graduates of its own branches only (one query)."""
+    marks = list(graduating_branches(acting_org=acting_org, year=year))
+
+    def of(**narrowed) -> QuerySet[Person]:
+        return graduates(acting_org=acting_org, year=year, branch=branch, name=name, **narrowed)
+
+    per_branch = counts_by_branch(of()) if marks else {}   # no graduating branch: nothing to ask
+    listed = GraduatePages(rows_of=lambda page_ids: filter_state(of(listed_in=page_ids), state),
+                           branches=[(m.branch_id, m.branch.full_name) for m in marks],
+                           sizes={pk: n[state or "total"] for pk, n in per_branch.items()})
+    return marks, summed(per_branch), listed

@@ -30,9 +30,8 @@ from .graduation import (
     default_year,
     filter_state,
     graduates,
-    graduating_branches,
     parse_year,
-    state_counts,
+    season_list,
     years_marked,
 )
 from .models import BranchGraduation, GraduateFlag
@@ -84,10 +83,7 @@ def _selection(request, acting):
     state = request.GET.get("state", "")
     state = state if state in State.LABELS or state in State.GROUPS else ""
     query = search_text(request.GET, max_length=50)  # STYLE 11: cleaned at the edge
-    qs = graduates(acting_org=acting, year=year, branch=branch)
-    if query:
-        qs = qs.filter(name__contains=query)
-    return year, branch, state, query, qs
+    return year, branch, state, query
 
 
 def _bar(counts) -> list[dict]:
@@ -99,9 +95,9 @@ def _bar(counts) -> list[dict]:
 @require_GET
 @admin_required
 def graduation(request, acting):
-    year, branch, state, query, qs = _selection(request, acting)
-    counts = state_counts(qs)
-    page = Paginator(filter_state(qs, state), PER_PAGE).get_page(request.GET.get("page"))
+    year, branch, state, query = _selection(request, acting)
+    marks, counts, listed = season_list(acting_org=acting, year=year, branch=branch, state=state, name=query)
+    page = Paginator(listed, PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page)
     for row in rows:
         row.state_label, row.tone = State.LABELS[row.state], State.BADGE[row.state]
@@ -109,7 +105,7 @@ def graduation(request, acting):
     return render(request, "reports/graduation.html", {
         "year": year, "years": sorted(set(years_marked(acting_org=acting)) | {default_year(), year}),
         "branch": branch, "state": state, "query": query, "counts": counts, "bar": _bar(counts),
-        "page": page, "rows": rows, "marks": list(graduating_branches(acting_org=acting, year=year)),
+        "page": page, "rows": rows, "marks": marks,
         "state_choices": STATE_CHOICES, "days_left": (dt.date(year, 6, 30) - today).days,
         "days_over": (today - dt.date(year, 6, 30)).days,
         "filtered": bool(branch or state or query),
@@ -140,7 +136,8 @@ GRADUATE_COLUMNS = [
 @require_GET
 @admin_required
 def graduation_export(request, acting):
-    year, branch, state, query, qs = _selection(request, acting)
+    year, branch, state, query = _selection(request, acting)
+    qs = graduates(acting_org=acting, year=year, branch=branch, name=query)
     title = _("%(y)d届毕业生组织关系转接 · %(org)s · 导出于 %(at)s（身份证号仅显示前6位和末位）") % {
         "y": year, "org": (branch or acting).full_name, "at": exact(timezone.now())}
     rows = Counted(filter_state(qs, state).iterator(chunk_size=1000))

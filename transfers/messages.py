@@ -2,67 +2,157 @@
 approval and completion, to the member, the initiator and the approvers; e-mail where an address is on
 file. Runs after commit (transfers/notify.py), so a rolled-back decision never announces itself."""
 import logging
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
+from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import CadrePost, Person
 from orgs.models import Organization
 
+from .messages_sql import insert_messages
 from .models import ApprovalStep, Message, TransferRequest
 
 log = logging.getLogger(__name__)
 
 
-def _approvers(org) -> set[int]:
-    """R-AUTH-3: the admins of the side and of its direct superior."""
-    return set(CadrePost.objects.held().filter(org_id__in=[org.pk, org.parent_id], is_admin=True)
-               .values_list("person_id", flat=True))
+STEP_EVENTS = ("step_opened", "step_decided")
 
 
-def _parties(request: TransferRequest) -> set[int]:
+class _Step(NamedTuple):
+    pk: int
+    kind: str
+    status: str
+    org_id: int
+    org_parent_id: int | None
+    org_name: str
+    request: "_Request"
+
+
+class _Request(NamedTuple):
+    pk: int
+    status: str
+    member_id: int
+    member_name: str
+    initiated_by_id: int | None
+    to_branch_id: int | None = None
+    to_branch_name: str = ""
+
+
+def _approvers(orgs) -> dict[int, set[int]]:
+    """R-AUTH-3: the admins of each side and of its direct superior, {org pk: person ids}, in one query.
+    `orgs`: (pk, parent pk) pairs."""
+    sides = {pk: {pk, parent_id} for pk, parent_id in orgs}
+    admins: dict[int, set[int]] = {}
+    for org_id, person_id in (CadrePost.objects.held()
+                              .filter(org_id__in={pk for side in sides.values() for pk in side if pk}, is_admin=True)
+                              .values_list("org_id", "person_id")):
+        admins.setdefault(org_id, set()).add(person_id)
+    return {pk: set().union(*(admins.get(o, set()) for o in side)) for pk, side in sides.items()}
+
+
+def _parties(request: _Request) -> set[int]:
     return {request.member_id} | ({request.initiated_by_id} if request.initiated_by_id else set())
 
 
 def deliver(event: str, obj_id: int) -> None:
-    if event in ("step_opened", "step_decided"):
-        step = ApprovalStep.objects.select_related("request__member", "org", "request__to_org").get(pk=obj_id)
-        request = step.request
+    deliver_many([(event, obj_id)])
+
+
+def deliver_many(events: list[tuple[str, int]]) -> None:
+    """The messages of many events (a sweep's chunk, R-TR-7; a batch) with a fixed number of queries, reading
+    plain rows (no model instances: a chunk has thousands of events): the same rows as `deliver` of each. On
+    PostgreSQL one INSERT … SELECT builds and writes them all (messages_sql.py)."""
+    if connection.vendor == "postgresql":
+        _send(insert_messages(events, now=timezone.now()))
     else:
-        step, request = None, TransferRequest.objects.select_related("member", "to_org", "to_branch").get(pk=obj_id)
-    who = request.member.name
+        deliver_rows(events)
+
+
+def deliver_rows(events: list[tuple[str, int]]) -> None:
+    """deliver_many's messages composed in Python (SQLite; tests/transfers/test_messages.py holds the SQL to it)."""
+    steps = {row[0]: _Step(*row[:6], _Request(*row[6:])) for row in ApprovalStep.objects.filter(
+        pk__in={pk for event, pk in events if event in STEP_EVENTS}).values_list(
+        "pk", "kind", "status", "org_id", "org__parent_id", "org__full_name",
+        "request_id", "request__status", "request__member_id", "request__member__name", "request__initiated_by_id")}
+    requests = {row[0]: _Request(*row) for row in TransferRequest.objects.filter(
+        pk__in={pk for event, pk in events if event not in STEP_EVENTS}).values_list(
+        "pk", "status", "member_id", "member__name", "initiated_by_id", "to_branch_id", "to_branch__full_name")}
+    approvers = _approvers({(steps[pk].org_id, steps[pk].org_parent_id) for event, pk in events
+                            if event == "step_opened"})
+    labels = _Labels()
+    messages, mails = [], []
+    for event, obj_id in events:
+        step = steps[obj_id] if event in STEP_EVENTS else None
+        request = step.request if step else requests[obj_id]
+        recipients, text, link = _compose(event, step, request, approvers, labels)
+        if not recipients:
+            continue
+        messages += [Message(recipient_id=pk, request_id=request.pk, event=event, text=text[:300], link=link)
+                     for pk in recipients]
+        mails.append((recipients, text))
+    Message.objects.bulk_create(messages)
+    _mail(mails)
+
+
+class _Labels:
+    """The display names of the choices and the links, each worked out once per delivery."""
+
+    def __init__(self):
+        self.kind = {value: str(label) for value, label in ApprovalStep.Kind.choices}
+        self.step_status = {value: str(label) for value, label in ApprovalStep.Status.choices}
+        self.request_status = {value: str(label) for value, label in TransferRequest.Status.choices}
+        self.inbox = reverse("transfers:inbox")
+        self._details = {}
+
+    def detail(self, pk: int) -> str:
+        if pk not in self._details:
+            self._details[pk] = reverse("transfers:detail", args=[pk])
+        return self._details[pk]
+
+
+def _compose(event: str, step: _Step | None, request: _Request, approvers, labels: _Labels
+             ) -> tuple[set[int], str, str]:
+    who = request.member_name
     if event == "step_opened":
-        recipients = _approvers(step.org)
+        recipients = approvers[step.org_id]
         text = _("%(who)s 的组织关系转接等待您处理：%(kind)s（%(org)s）") % {
-            "who": who, "kind": step.get_kind_display(), "org": step.org.full_name}
-        link = reverse("transfers:inbox")
+            "who": who, "kind": labels.kind[step.kind], "org": step.org_name}
+        link = labels.inbox
     elif event == "step_decided":
         recipients = _parties(request)
         text = _("%(who)s 的组织关系转接：%(org)s %(status)s") % {
-            "who": who, "org": step.org.full_name, "status": step.get_status_display()}
-        link = reverse("transfers:detail", args=[request.pk])
+            "who": who, "org": step.org_name, "status": labels.step_status[step.status]}
+        link = labels.detail(request.pk)
     else:
         recipients = _parties(request)
-        text = _("%(who)s 的组织关系转接%(status)s") % {"who": who, "status": request.get_status_display()}
+        text = _("%(who)s 的组织关系转接%(status)s") % {"who": who, "status": labels.request_status[request.status]}
         if request.status == TransferRequest.Status.COMPLETED and request.to_branch_id:
-            text += _("，现在所在团支部：%(b)s") % {"b": request.to_branch.full_name}
-        link = reverse("transfers:detail", args=[request.pk])
-    if not recipients:
+            text += _("，现在所在团支部：%(b)s") % {"b": request.to_branch_name}
+        link = labels.detail(request.pk)
+    return recipients, text, link
+
+
+def _mail(mails: list[tuple[set[int], str]]) -> None:
+    """One look-up of addresses and one connection for every message of the batch."""
+    if not mails:
         return
-    Message.objects.bulk_create([Message(recipient_id=pk, request=request, event=event, text=text[:300], link=link)
-                                 for pk in recipients])
-    _mail(recipients, text)
+    email_of = dict(Person.objects.filter(pk__in={pk for recipients, _text in mails for pk in recipients})
+                    .exclude(email="").values_list("pk", "email"))
+    _send([(text, email_of[pk]) for recipients, text in mails for pk in recipients if pk in email_of])
 
 
-def _mail(recipients: set[int], text: str) -> None:
-
-    addresses = [e for e in Person.objects.filter(pk__in=recipients).exclude(email="").values_list("email", flat=True)]
-    if not addresses:
+def _send(mails: list[tuple[str, str]]) -> None:
+    """(text, address) pairs, one mail each (nobody sees anyone else's address), over one connection."""
+    datatuple = [(_("团籍：组织关系转接提醒"), text, settings.DEFAULT_FROM_EMAIL, [address]) for text, address in mails]
+    if not datatuple:
         return
     try:
-        send_mass_mail([(_("团籍：组织关系转接提醒"), text, settings.DEFAULT_FROM_EMAIL, [a]) for a in addresses])
+        send_mass_mail(datatuple)
     except OSError:  # a mail server that is down must not undo or block the decision
         log.exception("transfer mail failed")
 

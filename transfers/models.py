@@ -94,8 +94,13 @@ class ApprovalStep(models.Model):
         indexes = [
             models.Index(fields=["org", "status"], name="step_org_status"),
             models.Index(fields=["due_at"], name="step_due", condition=Q(status="pending")),
-            models.Index(fields=["org_path"], name="step_path", opclasses=["varchar_pattern_ops"],
-                         condition=Q(status="pending")),
+            # Covering: the subtree's pending counts (dashboard: pending, overdue, the inbox's share) are
+            # index-only scans (docs/performance.md).
+            models.Index(fields=["org_path"], name="step_path_pending", opclasses=["varchar_pattern_ops"],
+                         include=["created_at"], condition=Q(status="pending")),
+            # The dashboard's "approved automatically in the last 30 days" (R-TR-7), a range of its own.
+            models.Index(fields=["org_path", "decided_at"], name="step_path_auto",
+                         opclasses=["varchar_pattern_ops", "timestamptz_ops"], condition=Q(status="auto_approved")),
         ]
 
     def __str__(self):

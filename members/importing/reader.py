@@ -26,6 +26,7 @@ MAX_RATIO = 200                       # uncompressed / compressed, per entry
 MAX_PART = 64 * 1024 * 1024           # one entry, uncompressed (a 20000-row sheet is ~15 MB)
 COLUMN_MARGIN = 10                    # columns a sheet may have past the template's (R-ENT-10)
 HEADER_SCAN = 5
+_SPACES = re.compile(r"\s+")
 
 
 def _refuse(message: str, code: str = "file_invalid") -> ValidationError:
@@ -166,7 +167,7 @@ def text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return re.sub(r"\s+", "", drop_invisible(unicodedata.normalize("NFKC", str(value))))
+    return _SPACES.sub("", drop_invisible(unicodedata.normalize("NFKC", str(value))))
 
 
 def free_text(value) -> str:

@@ -4,8 +4,9 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet,
 from django.db.models.functions import Coalesce, Substr
 
 from orgs.models import SEGMENT, Organization
+from orgs.selectors import figures_of, uses_figures
 
-from ..collation import zh_order
+from ..collation import path_order, zh_order
 from ..idnumber import id_number_filter, normalize_id_number
 from ..models import CadrePost, Membership, NumberSegment, Person
 
@@ -40,7 +41,9 @@ def member_list(org: Organization, *, query="", incomplete=False, unverified="",
     if branch_id:
         qs = qs.filter(branch_id=branch_id)
     qs = _person_filters(_search(qs, query), incomplete=incomplete, unverified=unverified, dev_issue=dev_issue)
-    return qs.order_by(zh_order("branch__full_name"), zh_order("person__name"), "pk")
+    # By branch in the tree's order, then by name: the first page is a range of the membership_path index. The
+    # branches' pinyin order sorted every member of the subtree first (issue 13).
+    return qs.order_by(path_order("org_path"), zh_order("person__name"), "pk")
 
 
 def cadre_list(org: Organization, *, query="", incomplete=False, unverified="", title="",
@@ -59,6 +62,8 @@ def completion_by_child(org: Organization) -> list[dict]:
     and how many people in it are incomplete. Three grouped queries at any size."""
     cut = len(org.path) + SEGMENT
     children = list(Organization.objects.filter(parent=org, is_active=True).order_by("org_type", "full_name"))
+    if uses_figures():
+        return completion_rows(children, figures_of(org, children)[1])
     orgs = {row["child"]: row for row in (
         Organization.objects.filter(path__startswith=org.path, depth__gt=org.depth, is_active=True)
         .annotate(child=Substr("path", 1, cut)).values("child")
@@ -82,6 +87,14 @@ def completion_by_child(org: Organization) -> list[dict]:
         out.append({"org": child, "total": figures["total"], "ok": figures["ok"],
                     "incomplete_people": people.get(child.path, 0)})
     return out
+
+
+def completion_rows(children: list[Organization], figures: dict[int, dict]) -> list[dict]:
+    """completion_by_child's rows from the figures kept per organization (orgs.selectors.figures_of): a person
+    placed twice in one child's subtree counts once there (orgs/figures.py)."""
+    return [{"org": child, "total": figures[child.pk]["orgs"], "ok": figures[child.pk]["meeting"],
+             "incomplete_people": figures[child.pk]["people_incomplete"], "members": figures[child.pk]["members"]}
+            for child in children]
 
 
 def orgs_behind(org: Organization) -> QuerySet[Organization]:

@@ -3,12 +3,10 @@ few) whatever the subtree's size, and each stays inside the acting organization'
 from django.db.models import Count, Q, QuerySet
 
 from access.permissions import admin_org_ids
-from orgs.models import Organization, OrgType
+from orgs.models import SMALL_BRANCH, Organization, OrgType
 from orgs.selectors import root, subtree
 
 from ..models import CadrePost, Membership, Person
-
-SMALL_BRANCH = 3  # R-ORG-7: fewer members than this: dissolve or merge
 
 
 def enterable_branches(actor, acting: Organization) -> QuerySet[Organization]:

@@ -7,15 +7,16 @@ the list it links to always agree.
 """
 import datetime as dt
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Length, Substr
 from django.utils import timezone
 
 from members.models import CadrePost, Membership
-from members.selectors.lists import completion_by_child
+from members.selectors.lists import completion_by_child, completion_rows
 from members.selectors.records import SMALL_BRANCH
 from orgs.models import SEGMENT, Organization, OrgType
-from orgs.selectors import subtree
+from orgs.selectors import children as child_orgs
+from orgs.selectors import figures_of, flagged_within, subtree, uses_figures
 from transfers.models import ApprovalStep, TransferRequest
 from transfers.selectors import STEP_RELATED, chain, history, overdue_cutoff
 
@@ -28,11 +29,19 @@ ORG_FLAGS = {
     "empty": Q(n_members=0, has_posts=False, has_children=False),
     "no_cadres": Q(has_posts=False),
 }
+PEOPLE_PARTS = ("incomplete", "pending", "failed", "dev_issue")
+ORG_FIGURES = ("orgs", "branches", "meeting", "small", "empty", "no_cadres", "branches_no_cadres")
 
 
 def with_flags(qs: QuerySet[Organization]) -> QuerySet[Organization]:
-    """Each organization's current member count and whether it has cadres and children: correlated
-    subqueries on indexed foreign keys, evaluated inside the one query that counts or lists them."""
+    """Each organization's current member count and whether it has cadres and children. PostgreSQL reads them
+    from the figures kept per organization (one join); SQLite counts them in correlated subqueries."""
+    if uses_figures():
+        return qs.annotate(
+            n_members=F("figures__members"),
+            has_posts=ExpressionWrapper(Q(figures__cadres__gt=0), output_field=BooleanField()),
+            has_children=ExpressionWrapper(Q(figures__children__gt=0), output_field=BooleanField()),
+        )
     members = (Membership.objects.filter(branch=OuterRef("pk"), ended_at__isnull=True).order_by()
                .values("branch").annotate(n=Count("pk")).values("n"))
     return qs.annotate(
@@ -42,21 +51,43 @@ def with_flags(qs: QuerySet[Organization]) -> QuerySet[Organization]:
     )
 
 
+def _org_counts(flags: dict[str, Q], *, branch: Q) -> dict:
+    return {
+        "orgs": Count("pk"),
+        "branches": Count("pk", filter=branch),
+        "meeting": Count("pk", filter=Q(meets_standard=True)),
+        "branches_no_cadres": Count("pk", filter=flags["no_cadres"] & branch),
+        **{flag: Count("pk", filter=q) for flag, q in flags.items()},
+    }
+
+
 def org_figures(org: Organization) -> dict:
     """One query: organizations (the acting one included), branches, those meeting their standard (R-CMP),
     small branches (R-ORG-7), empty organizations, organizations and branches without cadres."""
-    return with_flags(subtree(org)).aggregate(
-        orgs=Count("pk"),
-        branches=Count("pk", filter=Q(org_type=OrgType.BRANCH)),
-        meeting=Count("pk", filter=Q(meets_standard=True)),
-        branches_no_cadres=Count("pk", filter=ORG_FLAGS["no_cadres"] & Q(org_type=OrgType.BRANCH)),
-        **{flag: Count("pk", filter=q) for flag, q in ORG_FLAGS.items()},
-    )
+    if uses_figures():
+        return kept_figures(org)[0]["orgs"]
+    return with_flags(subtree(org)).aggregate(**_org_counts(ORG_FLAGS, branch=Q(org_type=OrgType.BRANCH)))
+
+
+def kept_figures(org: Organization) -> tuple[dict, list[dict]]:
+    """PostgreSQL: the organizations', people's and transfers' figures of the subtree and of each child, from the
+    figures kept per organization (orgs.selectors.figures_of): a handful of row reads at any size."""
+    children = list(child_orgs(org))
+    whole, by = figures_of(org, children)
+    figures = {
+        "orgs": {name: whole[name] for name in ORG_FIGURES},
+        "people": {kind: {"total": whole[kind], **{part: whole[f"{kind}_{part}"] for part in PEOPLE_PARTS}}
+                   for kind in ("members", "cadres")},
+        "requests": {status: whole[f"requests_{status}"] for status in TransferRequest.Status.values},
+    }
+    return figures, completion_rows(children, by)
 
 
 def flagged_orgs(org: Organization, flag: str) -> QuerySet[Organization]:
-    """The organizations behind one of the ORG_FLAGS figures, with their counts."""
-    return (with_flags(subtree(org)).filter(ORG_FLAGS[flag]).select_related("parent")
+    """The organizations behind one of the ORG_FLAGS figures, with their counts. PostgreSQL looks only at the
+    few that can carry the flag (orgs.selectors.flagged_within), not at every organization of the subtree."""
+    orgs = Organization.objects.filter(pk__in=flagged_within(org, flag), is_active=True) if uses_figures() else subtree(org)
+    return (with_flags(orgs).filter(ORG_FLAGS[flag]).select_related("parent")
             .order_by("n_members", "depth", "full_name", "pk"))
 
 
@@ -74,6 +105,8 @@ def _people(model, org: Organization) -> dict:
 
 
 def people_figures(org: Organization) -> dict:
+    if uses_figures():
+        return kept_figures(org)[0]["people"]
     return {"members": _people(Membership, org), "cadres": _people(CadrePost, org)}
 
 
@@ -89,18 +122,30 @@ def step_states(org: Organization, *, now=None) -> dict[str, Q]:
     }
 
 
-def transfer_figures(org: Organization, *, now=None) -> dict:
+def _older_than_72h(now) -> Q:
+    """step_states' "overdue" among rows already filtered to pending: on created_at alone, so the count stays
+    inside the covering index (step_path_pending) — naming status again would send it to the table."""
+    return Q(created_at__lt=overdue_cutoff(now))
+
+
+def transfer_figures(org: Organization, *, now=None, requests: dict | None = None) -> dict:
     """Two queries: the subtree's steps by state, and the transfers that left or reached the subtree by
-    status (the transfer history's own selector, so each count is the length of the list it links to)."""
+    status (the transfer history's own conditions, so each count is the length of the list it links to;
+    PostgreSQL passes them in from kept_figures)."""
     states = step_states(org, now=now)
     # The inbox (transfers.selectors.pending_steps): steps of the acting organization and of its direct
     # children, i.e. an org_path at most one segment longer than the acting one's.
     near = Q(path_len__lte=len(org.path) + SEGMENT)
-    steps = (ApprovalStep.objects.filter(org_path__startswith=org.path).annotate(path_len=Length("org_path"))
-             .aggregate(inbox=Count("pk", filter=states["pending"] & near),
-                        **{name: Count("pk", filter=q) for name, q in states.items()}))
-    requests = history(acting_org=org).order_by().aggregate(
-        **{status: Count("pk", filter=Q(status=status)) for status in TransferRequest.Status.values})
+    within = ApprovalStep.objects.filter(org_path__startswith=org.path)
+    # Two ranges, each on an index of its own (step_path_pending, which covers created_at; step_path_auto), not
+    # one scan of every step the subtree ever had. counting created_at: the ids are not in the index.
+    steps = (within.filter(states["pending"]).annotate(path_len=Length("org_path"))
+             .aggregate(inbox=Count("created_at", filter=near), pending=Count("created_at"),
+                        overdue=Count("created_at", filter=_older_than_72h(now))))
+    steps["auto"] = within.filter(states["auto"]).count()
+    if requests is None:
+        requests = history(acting_org=org).order_by().aggregate(
+            **{status: Count("pk", filter=Q(status=status)) for status in TransferRequest.Status.values})
     return {"steps": steps, "requests": requests}
 
 
@@ -111,19 +156,23 @@ def steps_behind(org: Organization, state: str, *, now=None) -> QuerySet[Approva
             .select_related(*STEP_RELATED).prefetch_related(chain()).order_by(*order))
 
 
-def by_child(org: Organization, *, now=None) -> list[dict]:
-    """Per child organization: completion against the standards (members.lists.completion_by_child), current
-    members, and steps pending and overdue in its subtree. Six grouped queries at any size."""
-    rows = completion_by_child(org)
+def _members_by_child(org: Organization, cut: int) -> dict[str, int]:
+    return dict(Membership.objects.filter(org_path__startswith=org.path, ended_at__isnull=True)
+                .exclude(org_path=org.path).annotate(child=Substr("org_path", 1, cut)).order_by()
+                .values("child").annotate(n=Count("pk")).values_list("child", "n"))
+
+
+def by_child(org: Organization, *, now=None, rows: list[dict] | None = None) -> list[dict]:
+    """Per child organization: completion against the standards (members.lists.completion_by_child, or the kept
+    figures' rows when given), current members, and steps pending and overdue in its subtree."""
+    rows = completion_by_child(org) if rows is None else rows
     cut = len(org.path) + SEGMENT
-    members = dict(Membership.objects.filter(org_path__startswith=org.path, ended_at__isnull=True)
-                   .exclude(org_path=org.path).annotate(child=Substr("org_path", 1, cut)).order_by()
-                   .values("child").annotate(n=Count("pk")).values_list("child", "n"))
+    members = ({row["org"].path: row["members"] for row in rows} if uses_figures() else _members_by_child(org, cut))
     states = step_states(org, now=now)
     steps = {row["child"]: row for row in (
         ApprovalStep.objects.filter(states["pending"], org_path__startswith=org.path).exclude(org_path=org.path)
         .annotate(child=Substr("org_path", 1, cut)).order_by().values("child")
-        .annotate(pending=Count("pk"), overdue=Count("pk", filter=states["overdue"])))}
+        .annotate(pending=Count("created_at"), overdue=Count("created_at", filter=_older_than_72h(now))))}
     for row in rows:
         key = row["org"].path
         row["pct"] = round(100 * row["ok"] / row["total"]) if row["total"] else 0
@@ -135,10 +184,14 @@ def by_child(org: Organization, *, now=None) -> list[dict]:
 
 def dashboard(org: Organization, *, now=None) -> dict:
     now = now or timezone.now()
+    if uses_figures():
+        kept, rows = kept_figures(org)
+        figures = {"orgs": kept["orgs"], "people": kept["people"],
+                   "transfers": transfer_figures(org, now=now, requests=kept["requests"]), "children": by_child(org, now=now, rows=rows)}
+    else:
+        figures = {"orgs": org_figures(org), "people": people_figures(org), "transfers": transfer_figures(org, now=now),
+                   "children": by_child(org, now=now)}
     return {
-        "orgs": org_figures(org),
-        "people": people_figures(org),
-        "transfers": transfer_figures(org, now=now),
-        "children": by_child(org, now=now),
+        **figures,
         "small": list(flagged_orgs(org, "small")[:SMALL_LISTED]),
     }

@@ -164,7 +164,8 @@ def test_completion_costs_the_same_queries_for_2_or_10_children(db):
         assert len(rows) == n
         assert {row["incomplete_people"] for row in rows} == {3}
         counts[n] = len(ctx.captured_queries)
-    # One for the children, one grouped count of organizations, one per kind of people (members, cadres).
+    # One for the children; then the kept figures (PostgreSQL: the folded rows, the appended changes, their
+    # organizations' rows), or one grouped count of organizations and one per kind of people counted live (SQLite).
     assert counts[2] == counts[10] == 4
 
 

@@ -10,6 +10,7 @@ from members.models import Membership, Person
 from members.services import enter_member
 from members.verification import LocalVerifier, Verifier, verify_people
 from tests.factories import PersonFactory, make_id_number
+from tests.members.test_import_files import fill, member_row, run
 
 
 class BrokenVerifier(Verifier):
@@ -17,6 +18,20 @@ class BrokenVerifier(Verifier):
 
     def verify(self, *, id_number, name):
         raise ConnectionError("public-security service unreachable")
+
+
+class ServiceVerifier(Verifier):
+    """The local checks behind a (pretend) service: not instant, so it runs after commit."""
+
+    def verify(self, *, id_number, name):
+        return LocalVerifier().verify(id_number=id_number, name=name)
+
+
+class BrokenLocalVerifier(LocalVerifier):
+    """An instant verifier that raises anyway (R-VER-4)."""
+
+    def verify(self, *, id_number, name):
+        raise ValueError("broken")
 
 
 class RecordingVerifier(LocalVerifier):
@@ -169,3 +184,37 @@ def test_a_raising_verifier_never_blocks_entry(tree, broken_verifier, django_cap
     assert person.verification_status == "pending"
     assert Membership.objects.filter(person=person, branch=tree["b1"], ended_at__isnull=True).exists()
     assert AuditEvent.objects.filter(action="member.enter", target_id=str(person.pk)).exists()
+
+
+# --- an import (issue 13: each row written once) ----------------------------------------------------------
+
+
+def _import(tree):
+    rows = [member_row(tree, 姓名=name, 身份证号=make_id_number(dt.date(2004, 4, 4))) for name in ("赵一", "钱二3")]
+    assert run(tree, fill(rows)).created == 2
+
+
+def _statuses():
+    return dict(Person.objects.filter(name__in=["赵一", "钱二3"]).values_list("name", "verification_status"))
+
+
+def test_an_import_stores_the_local_verifiers_outcome_with_each_new_row(tree, django_capture_on_commit_callbacks):
+    """The local verifier asks no one (`instant`), so the rows are inserted verified or failed, not updated after."""
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        _import(tree)
+        assert _statuses() == {"赵一": "verified", "钱二3": "failed"}
+    assert callbacks == []
+
+
+def test_an_import_leaves_a_service_verifier_until_after_the_commit(tree, settings, django_capture_on_commit_callbacks):
+    settings.IDENTITY_VERIFIER = f"{__name__}.ServiceVerifier"
+    with django_capture_on_commit_callbacks(execute=True):
+        _import(tree)
+        assert _statuses() == {"赵一": "pending", "钱二3": "pending"}  # R-VER-4: never in the way
+    assert _statuses() == {"赵一": "verified", "钱二3": "failed"}
+
+
+def test_an_instant_verifier_that_raises_never_blocks_an_import(tree, settings):
+    settings.IDENTITY_VERIFIER = f"{__name__}.BrokenLocalVerifier"
+    _import(tree)
+    assert _statuses() == {"赵一": "pending", "钱二3": "pending"}

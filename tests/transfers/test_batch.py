@@ -2,13 +2,15 @@
 subtree (R-AUTH-4), at once, without approval, all or nothing. (Who may run one: test_permissions.py.)"""
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditEvent
 from members.models import Membership
 from members.selectors.people import branch_of
 from orgs.models import OrgType
 from orgs.services import create_org, dissolve_org
-from transfers.models import TransferRequest
+from transfers.models import Message, TransferRequest
 from transfers.services import apply_for_transfer, batch_transfer
 
 from .support import codes, new_member
@@ -40,6 +42,8 @@ def test_it_moves_everyone_at_once_without_approval(tree, people):
     assert all(branch_of(p) == tree["b2"] for p in people)
     # R-TR-12: the history is kept for each of them
     assert Membership.objects.filter(person__in=people, branch=tree["b1"], ended_at__isnull=False).count() == 3
+    assert {m.person_id: m.end_reason for m in Membership.objects.filter(person__in=people, branch=tree["b1"])} == {
+        r.member_id: f"transfer:{r.pk}" for r in done}
     event = AuditEvent.objects.get(action="transfer.batch")
     assert (event.actor, event.acting_org, event.detail["count"]) == (tree["school_admin"], tree["school"], 3)
 
@@ -131,3 +135,22 @@ def test_a_batch_needs_a_reason_from_the_list(tree, people, reason, note, code):
 def test_a_batch_counts_each_person_once(tree, people):
     done = _batch(tree, [*people, people[0]])
     assert len(done) == 3
+
+
+def _queries_of_a_batch(tree, n, capture_on_commit):
+    """Queries of one batch of n, its messages after commit included."""
+    people = [new_member(tree["b1"], name=f"批{n}成员{i}") for i in range(n)]
+    with CaptureQueriesContext(connection) as ctx, capture_on_commit(execute=True):
+        assert len(_batch(tree, people)) == n
+    assert Message.objects.filter(request__member__in=people, event="request_finished").count() == 2 * n
+    return [q["sql"] for q in ctx.captured_queries]
+
+
+def test_a_batch_of_30_costs_the_same_queries_as_a_batch_of_3(tree, django_capture_on_commit_callbacks):
+    """Issue 13: the members are locked in one statement each for Person and Membership (R-TR-17's order); the
+    requests, the memberships ended and begun, the posts ended, the audit events and the messages are written in one
+    statement each; branch standards are refreshed once. Nothing is read or written once per member."""
+    three = _queries_of_a_batch(tree, 3, django_capture_on_commit_callbacks)
+    thirty = _queries_of_a_batch(tree, 30, django_capture_on_commit_callbacks)
+    assert len(thirty) == len(three), "\n".join(thirty)
+    assert AuditEvent.objects.filter(action="transfer.completed").count() == 33

@@ -89,7 +89,8 @@ def test_the_sweep_and_an_admin_at_once_make_one_decision(tree):
         step = pending_step(request)
         admin_result, swept = run_together(
             partial(approve, actor=_fresh(tree["b1_admin"]), acting_org=tree["b1"], step=_fresh(step)),
-            partial(auto_approve_due, now=step.created_at + LATER),
+            # Its clock is the OUT step's due time: the IN step an admin's approval opens is not due by it.
+            partial(auto_approve_due, now=step.due_at),
         )
         step.refresh_from_db()
         if isinstance(admin_result, ApprovalStep):  # the admin decided; the sweep skipped or found it decided
@@ -278,3 +279,66 @@ def test_an_application_during_a_batch_starts_from_where_the_member_is(tree):
         assert isinstance(applied, TransferRequest) or codes(applied) == {"transfer_in_progress"}, applied
         for request in TransferRequest.objects.filter(member=person, status="pending"):
             assert request.from_branch_id == branch_of(Person.objects.get(pk=person.pk)).pk
+
+
+# --- the chunked sweep (issue 13): many chunks, two sweeps, each due step once ------------------------------
+
+def _many_due(tree, n: int) -> tuple[set[int], list[TransferRequest], list[TransferRequest]]:
+    """n due OUT steps (each opens an IN step) and n due IN steps (each completes), plus one the sweep must
+    leave pending (R-TR-17). Returns the due step ids that can be approved, and the two kinds of request."""
+    outs = [apply_for_transfer(member=new_member(tree["b1"], name=f"出{i}"), to_org=tree["fb"], reason="moved")
+            for i in range(n)]
+    ins = [transfer_out(actor=tree["b2_admin"], acting_org=tree["b2"], member=new_member(tree["b2"], name=f"入{i}"),
+                        to_org=tree["fb"], reason="moved") for i in range(n)]
+    stuck = transfer_out(actor=tree["b1_admin"], acting_org=tree["b1"], member=new_member(tree["b1"], name="困"),
+                         to_org=tree["fb"], reason="moved")
+    now = timezone.now()
+    Membership.objects.filter(person=stuck.member, ended_at__isnull=True).update(ended_at=now, end_reason="test")
+    Membership.objects.create(person=stuck.member, branch=tree["xjb"], org_path=tree["xjb"].path, started_at=now)
+    return {pending_step(r).pk for r in outs + ins}, outs, ins
+
+
+def _each_decided_once(due, outs, ins) -> None:
+    steps = ApprovalStep.objects.filter(pk__in=due)
+    assert set(steps.values_list("status", flat=True)) == {"auto_approved"}
+    decisions = AuditEvent.objects.filter(action__in=["transfer.out.auto_approved", "transfer.in.auto_approved"])
+    assert decisions.count() == len(due)
+    assert {e.detail["step"] for e in decisions} == due  # no step twice, none missed
+    for request in outs:
+        assert request.steps.filter(kind="in").count() == 1 and pending_step(request).kind == "in"
+    completed = AuditEvent.objects.filter(action="transfer.completed")
+    assert completed.count() == len(ins)
+    assert set(completed.values_list("target_id", flat=True)) == {str(r.pk) for r in ins}
+    for request in ins:
+        assert Membership.objects.filter(person_id=request.member_id).count() == 2  # moved once, history kept
+        assert Membership.objects.filter(person_id=request.member_id, ended_at__isnull=True,
+                                         branch=request.to_org).exists()
+    assert TransferRequest.objects.filter(pk__in=[r.pk for r in ins], status="completed").count() == len(ins)
+
+
+def test_two_chunked_sweeps_at_once_approve_each_of_many_due_steps_once(tree):
+    """Small chunks, so the two sweeps interleave many times: every due step is decided exactly once, the one
+    R-TR-17 refuses by neither."""
+    due, outs, ins = _many_due(tree, 30)
+    now = timezone.now() + LATER
+
+    first, second = run_together(partial(auto_approve_due, now=now, batch=4),
+                                 partial(auto_approve_due, now=now, batch=4))
+    assert first + second == len(due), (first, second)
+    _each_decided_once(due, outs, ins)
+    assert auto_approve_due(now=now) == 0
+
+
+def test_the_command_with_two_worker_processes_approves_each_due_step_once(tree):
+    """`auto_approve_transfers --workers 2`: two processes sweep side by side."""
+    import io
+
+    from django.core.management import call_command
+
+    due, outs, ins = _many_due(tree, 20)
+    ApprovalStep.objects.filter(pk__in=due).update(due_at=timezone.now())  # test data only: due already
+    ApprovalStep.objects.filter(request__member__name="困", status="pending").update(due_at=timezone.now())
+    out = io.StringIO()
+    call_command("auto_approve_transfers", workers=2, batch=3, stdout=out)
+    assert out.getvalue().strip() == f"自动同意 {len(due)} 个超时步骤"
+    _each_decided_once(due, outs, ins)

@@ -7,13 +7,15 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
 from django.urls import reverse
 
 from members.models import CadrePost, Person
-from transfers.models import Message
+from transfers.messages import deliver_many, deliver_rows
+from transfers.models import ApprovalStep, Message, TransferRequest
 from transfers.services import apply_for_transfer, approve, assign_branch, auto_approve_due, reject, transfer_out, withdraw
 
-from .support import pending_step
+from .support import new_member, pending_step
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +145,33 @@ def test_an_ended_admin_post_gets_no_message(tree, member, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         apply_for_transfer(member=member, to_org=tree["fb"], reason="moved")
     assert _inbox() == {(tree["b1_admin"].pk, "step_opened")}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the SQL path is PostgreSQL's")
+def test_the_sql_delivery_writes_what_the_python_one_writes(tree, member, django_capture_on_commit_callbacks):
+    """Issue 13: on PostgreSQL `deliver_many` builds the messages in one INSERT … SELECT (transfers/messages_sql.py);
+    they are the rows, texts, links and mails the Python path composes, for every kind of event."""
+    _give_email(member, "m@example.org")
+    _give_email(tree["b1_admin"], "b1@example.org")
+    with django_capture_on_commit_callbacks(execute=False):
+        out = transfer_out(actor=tree["b1_admin"], acting_org=tree["b1"], member=member, to_org=tree["fb"],
+                           reason="moved")
+        approve(actor=tree["fb_admin"], acting_org=tree["fb"], step=pending_step(out))  # completes it
+    other = apply_for_transfer(member=new_member(tree["b2"], name="钱二"), to_org=tree["firm"], reason="employed_with_org")
+    withdraw(actor=other.member, request=other)
+    events = [("step_opened", s) for s in ApprovalStep.objects.values_list("pk", flat=True)]
+    events += [("step_decided", s) for s in ApprovalStep.objects.exclude(status="pending").values_list("pk", flat=True)]
+    events += [("request_finished", r) for r in TransferRequest.objects.values_list("pk", flat=True)]
+    assert len(events) > 5
+
+    def written(deliver):
+        mail.outbox.clear()
+        with transaction.atomic():
+            deliver(events)
+            rows = sorted(Message.objects.values_list("recipient_id", "request_id", "event", "text", "link"))
+            Message.objects.all().delete()
+        return rows, sorted((m.body, tuple(m.to)) for m in mail.outbox)
+
+    by_sql = written(deliver_many)
+    assert by_sql == written(deliver_rows)
+    assert by_sql[0] and by_sql[1]

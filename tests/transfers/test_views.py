@@ -557,6 +557,27 @@ def test_batch_prechecks_then_moves_the_ones_who_can(client_as, member, tree):
     assert TransferRequest.objects.filter(kind="batch").count() == 1
 
 
+def _batch_page_queries(client, branch, people, to, capture_on_commit):
+    """Queries of the pre-check page and of the confirmation (its messages after commit included)."""
+    url = _batch_url(branch)
+    data = {"members": [p.pk for p in people], "to_branch": to.pk, "reason": "moved", "stage": "precheck"}
+    with CaptureQueriesContext(connection) as precheck:
+        page = html(client.post(url, data))
+    with CaptureQueriesContext(connection) as confirm, capture_on_commit(execute=True):
+        assert client.post(url, {**data, "stage": "confirm", "idem": TOKEN.search(page).group(1)}).status_code == 302
+    return len(precheck), len(confirm)
+
+
+def test_batch_pages_cost_the_same_queries_for_3_or_30(client_as, tree, django_capture_on_commit_callbacks):
+    """Issue 13: neither the pre-check nor the confirmation reads or writes once per member."""
+    client = client_as(tree["school_admin"], tree["school"])
+    few = [m.person for m in MembershipFactory.create_batch(3, branch=tree["b1"])]
+    many = [m.person for m in MembershipFactory.create_batch(30, branch=tree["b1"])]
+    assert _batch_page_queries(client, tree["b1"], few, tree["b2"], django_capture_on_commit_callbacks) == \
+        _batch_page_queries(client, tree["b1"], many, tree["b2"], django_capture_on_commit_callbacks)
+    assert TransferRequest.objects.filter(kind="batch", status="completed").count() == 33
+
+
 def test_batch_refuses_more_than_30(client_as, tree):
     people = [m.person for m in MembershipFactory.create_batch(31, branch=tree["b1"])]
     resp = client_as(tree["school_admin"], tree["school"]).post(

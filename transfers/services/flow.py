@@ -11,19 +11,24 @@ Whoever holds 2 never waits for a lock of 1: a batch or a start reads other requ
 insert may wait, through the index transfer_one_pending, for a withdrawal or rejection to commit; those hold 1
 only and wait for nothing in 2).
 """
+import functools
+import operator
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from access.permissions import forget_admin_orgs
-from audit.services import record
+from audit.services import record, record_many, unsaved_event
+from config.arrays import in_ids
 from members.completeness import refresh_orgs
 from members.models import CadrePost, Membership, Person
 from orgs.models import OrgType
 
 from ..models import ApprovalStep, TransferRequest
-from ..notify import notify_after_commit
+from ..notify import notify_after_commit, notify_all_after_commit
 
 
 def open_step(request: TransferRequest, kind: str, org, *, now=None) -> ApprovalStep:
@@ -85,10 +90,10 @@ def lock_members(person_ids) -> dict[int, Membership]:
     """R-TR-17: lock the people in ascending id, then their current memberships; {person id: membership}.
     The Person row always exists (a membership may end and another start), and lifecycle.py locks it too."""
     ids = sorted(set(person_ids))
-    list(Person.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    list(Person.objects.select_for_update().filter(in_ids("pk", ids)).order_by("pk").values_list("pk", flat=True))
     # A new statement after the locks: it reads what the previous holder of each lock committed.
     return {m.person_id: m for m in Membership.objects.select_for_update()
-            .filter(person_id__in=ids, ended_at__isnull=True).order_by("person_id")}
+            .filter(in_ids("person_id", ids), ended_at__isnull=True).order_by("person_id")}
 
 
 def not_in_branch() -> ValidationError:
@@ -114,6 +119,43 @@ def complete(request: TransferRequest, branch, *, now=None, actor=None, membersh
     finish(request, TransferRequest.Status.COMPLETED, now=now)
     refresh_orgs([old.branch_id, branch.pk])
     record(actor=actor, action="transfer.completed", target=request, from_branch=old.branch_id, to_branch=branch.pk)
+
+
+def complete_all(requests: list[TransferRequest], branch, *, now, actor, memberships: dict[int, Membership]) -> None:
+    """`complete` for many requests at once (a batch, R-TR-9): the same rows, events and messages, in a number of
+    queries that does not grow with the requests. The caller holds every member's lock and passes what
+    `lock_members` returned."""
+    if not requests:
+        return
+    for request in requests:  # R-TR-17, as in `complete`
+        old = memberships.get(request.member_id)
+        if old is None or old.branch_id != request.from_branch_id:
+            raise not_in_branch()
+    olds = [memberships[r.member_id] for r in requests]
+    for request, old in zip(requests, olds, strict=True):
+        old.ended_at, old.end_reason = now, f"transfer:{request.pk}"
+    Membership.objects.filter(pk__in=[old.pk for old in olds]).update(
+        ended_at=now, end_reason=Case(*(When(pk=old.pk, then=Value(old.end_reason)) for old in olds)))
+    Membership.objects.bulk_create([Membership(person_id=r.member_id, branch=branch, org_path=branch.path,
+                                               started_at=now) for r in requests])
+    # R-TR-12: what each held in the branch they left ends (their own old branch only).
+    left = {}
+    for old in olds:
+        left.setdefault(old.branch_id, []).append(old.person_id)
+    CadrePost.objects.filter(functools.reduce(operator.or_, (Q(org_id=b, person_id__in=p) for b, p in left.items())),
+                             ended_at__isnull=True).update(ended_at=now)
+    forget_admin_orgs()
+    ids = [r.pk for r in requests]
+    ApprovalStep.objects.filter(request_id__in=ids, status=ApprovalStep.Status.PENDING).update(
+        status=ApprovalStep.Status.CANCELLED)
+    TransferRequest.objects.filter(pk__in=ids).update(status=TransferRequest.Status.COMPLETED, finished_at=now,
+                                                      to_branch=branch)
+    for request in requests:
+        request.status, request.finished_at, request.to_branch = TransferRequest.Status.COMPLETED, now, branch
+    notify_all_after_commit("request_finished", ids)
+    refresh_orgs({old.branch_id for old in olds} | {branch.pk})
+    record_many([unsaved_event(actor=actor, action="transfer.completed", target=request, from_branch=old.branch_id,
+                               to_branch=branch.pk) for request, old in zip(requests, olds, strict=True)])
 
 
 def finish(request: TransferRequest, status: str, *, now) -> None:

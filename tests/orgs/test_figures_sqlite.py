@@ -1,0 +1,16 @@
+"""On SQLite (development) nothing keeps per-organization figures: the pages count live, and the command says so."""
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from orgs.selectors import uses_figures
+
+
+@pytest.mark.django_db
+def test_sqlite_counts_live_and_the_figures_command_says_it_is_not_needed():
+    assert uses_figures() == (connection.vendor == "postgresql")
+    if connection.vendor == "postgresql":
+        call_command("org_figures", "--check")  # the PostgreSQL side is tests/orgs/test_figures.py
+        return
+    with pytest.raises(CommandError, match="SQLite 实时计数"):
+        call_command("org_figures", "--compact")

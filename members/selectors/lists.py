@@ -46,6 +46,23 @@ def member_list(org: Organization, *, query="", incomplete=False, unverified="",
     return qs.order_by(path_order("org_path"), zh_order("person__name"), "pk")
 
 
+# The one filter each kept figure answers (orgs/figures.py): the member list's count without counting.
+KEPT_COUNTS = {(): "members", ("incomplete",): "members_incomplete", ("dev_issue",): "members_dev_issue",
+               ("unverified:pending",): "members_pending", ("unverified:failed",): "members_failed"}
+
+
+def member_count(org: Organization, *, query="", incomplete=False, unverified="", dev_issue=False,
+                 branch_id=None) -> int | None:
+    """The length of member_list(org, …) from the figures kept per organization (PostgreSQL), when one figure
+    answers these filters; None when the list must be counted (a search, a branch, a combination, SQLite)."""
+    if not uses_figures() or query or branch_id:
+        return None
+    key = tuple(name for name, on in (("incomplete", incomplete), ("dev_issue", dev_issue),
+                                      (f"unverified:{unverified}", unverified)) if on)
+    figure = KEPT_COUNTS.get(key)
+    return figures_of(org)[0][figure] if figure else None
+
+
 def cadre_list(org: Organization, *, query="", incomplete=False, unverified="", title="",
                include_branches=False) -> QuerySet[CadrePost]:
     qs = CadrePost.objects.held().filter(org_path__startswith=org.path).select_related("person", "org")

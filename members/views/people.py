@@ -30,7 +30,7 @@ from ..choices import DevNumberIssue, Verification
 from ..completeness import missing_fields
 from ..forms.list_filters import flag, int_param, list_filters
 from ..profile import OPTIONAL_FIELDS, REQUIRED_FIELDS
-from ..selectors.lists import cadre_list, member_list
+from ..selectors.lists import cadre_list, member_count, member_list
 from ..selectors.people import people_in_subtree
 from ..selectors.records import (
     branch_choices,
@@ -87,8 +87,17 @@ def querystring(request) -> str:
     return params.urlencode()
 
 
-def page_of(request, rows):
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+class _KnownCount(Paginator):
+    """A paginator told its count (a kept figure, members.selectors.lists.member_count) instead of counting."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self.__dict__["count"] = count  # Paginator.count is a cached_property: this is its cached value
+
+
+def page_of(request, rows, *, count: int | None = None):
+    paginator = Paginator(rows, PAGE_SIZE) if count is None else _KnownCount(rows, PAGE_SIZE, count=count)
+    return paginator.get_page(request.GET.get("page"))
 
 
 
@@ -102,7 +111,7 @@ def members(request, acting):
     filters = list_filters(request)
     branch_id = int_param(request.GET.get("branch"))
     rows = member_list(acting, branch_id=branch_id, **filters)
-    page = page_of(request, rows)
+    page = page_of(request, rows, count=member_count(acting, branch_id=branch_id, **filters))
     return render(request, "people/member_list.html", {
         "page": page, "filters": filters, "branch_id": branch_id, "branches": branch_choices(acting),
         "filtered": any(filters.values()) or bool(branch_id), "qs": querystring(request),

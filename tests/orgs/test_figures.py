@@ -222,3 +222,24 @@ def test_the_command_checks_compacts_and_rebuilds(tree, capsys):
         call_command("org_figures", flag)
     out = capsys.readouterr().out
     assert out.count("一致") == 2 and "已合并" in out and "重新统计" in out
+
+
+@pytest.mark.django_db
+def test_the_member_lists_kept_count_is_the_length_of_the_list(tree):
+    """members.selectors.lists.member_count answers the member list's paginator from the kept figures: it must be the
+    list's own length for every filter a figure answers, before and after a fold, and None where none does."""
+    from members.selectors.lists import member_count, member_list
+
+    people = [new_member(tree[key], name=f"戊{i}") for i, key in enumerate(("b1", "b1", "b2", "fb"))]
+    Person.objects.filter(pk=people[0].pk).update(is_complete=True, verification_status="failed")
+    Person.objects.filter(pk=people[1].pk).update(dev_number_issue="missing")
+    combos = [{}, {"incomplete": True}, {"dev_issue": True}, {"unverified": "pending"}, {"unverified": "failed"}]
+    for fold in (False, True):
+        if fold:
+            compact_figures()
+        for key in ("central", "province", "uni", "school", "b1"):
+            for filters in combos:
+                assert member_count(tree[key], **filters) == member_list(tree[key], **filters).count(), (key, filters)
+    assert member_count(tree["uni"], query="戊") is None
+    assert member_count(tree["uni"], incomplete=True, dev_issue=True) is None
+    assert member_count(tree["uni"], branch_id=tree["b1"].pk) is None

@@ -14,3 +14,11 @@ def test_sqlite_counts_live_and_the_figures_command_says_it_is_not_needed():
         return
     with pytest.raises(CommandError, match="SQLite 实时计数"):
         call_command("org_figures", "--compact")
+
+
+@pytest.mark.django_db
+def test_sqlite_counts_the_member_list_itself(tree):
+    from members.selectors.lists import member_count, member_list
+
+    expected = member_list(tree["uni"]).count() if connection.vendor == "postgresql" else None
+    assert member_count(tree["uni"]) == expected

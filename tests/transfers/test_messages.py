@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.urls import reverse
 
 from members.models import CadrePost, Person
@@ -147,7 +147,7 @@ def test_an_ended_admin_post_gets_no_message(tree, member, django_capture_on_com
     assert _inbox() == {(tree["b1_admin"].pk, "step_opened")}
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the SQL path is PostgreSQL's")
+@pytest.mark.postgres  # the SQL path is PostgreSQL's: deselected on SQLite, like every PostgreSQL-only test
 def test_the_sql_delivery_writes_what_the_python_one_writes(tree, member, django_capture_on_commit_callbacks):
     """Issue 13: on PostgreSQL `deliver_many` builds the messages in one INSERT … SELECT (transfers/messages_sql.py);
     they are the rows, texts, links and mails the Python path composes, for every kind of event."""

@@ -243,3 +243,19 @@ def test_the_member_lists_kept_count_is_the_length_of_the_list(tree):
     assert member_count(tree["uni"], query="戊") is None
     assert member_count(tree["uni"], incomplete=True, dev_issue=True) is None
     assert member_count(tree["uni"], branch_id=tree["b1"].pk) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scale_loader_leaves_figures_equal_to_a_recount():
+    """seed_scale loads with the figures' triggers off, then counts them in one pass (and vacuums, outside its
+    transaction): the kept figures must equal a recount, and the triggers must be on again."""
+    import io
+
+    from django.core.management import call_command
+
+    call_command("seed_scale", "--members", "300", "--orgs", "120", "--transfers", "40", stdout=io.StringIO())
+    assert Organization.objects.count() > 100
+    consistent()
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'tuanji_stats%%' AND tgenabled = 'D'")
+        assert cur.fetchone()[0] == 0

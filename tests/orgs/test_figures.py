@@ -1,14 +1,17 @@
 """The figures kept per organization (orgs/figures.py, issue 13) against a count from scratch, after every kind
 of change that moves them: entry, posts asked for / confirmed / ended, people's flags, a batch transfer, a move
 of a subtree, dissolving, bulk updates that bypass the models. PostgreSQL only: the triggers are PostgreSQL's."""
+import io
 import threading
 
 import pytest
-from django.db import connection
+from django.core.management import call_command
+from django.db import OperationalError, close_old_connections, connection, transaction
 from django.utils import timezone
 
 from access.models import CadrePost
 from members.models import Membership, Person
+from members.selectors.lists import member_count, member_list
 from orgs import figures_sql
 from orgs.figures import COUNTERS, ORG_FLAGS, OrgStatsDelta
 from orgs.models import SEGMENT, SMALL_BRANCH, Organization, OrgType
@@ -149,8 +152,6 @@ def test_the_check_finds_a_figure_that_drifted_and_the_rebuild_mends_it(tree):
 def test_two_entries_into_one_branch_at_once_neither_waits_nor_is_lost(tree):
     """Appends never wait on one another: two transactions entering members of one branch, each holding its
     transaction open while the other writes, both commit and both are counted."""
-    from django.db import close_old_connections, transaction
-
     inside, errors = threading.Barrier(2, timeout=10), []
 
     def enter(i):
@@ -184,8 +185,6 @@ def test_the_compactor_gives_up_rather_than_wait_on_a_held_ancestor(tree):
     """A change holding an ancestor's row (here: the central committee's, held open in another transaction) makes
     the fold give up after its lock timeout — nothing folded, nothing lost — instead of queueing behind it or
     deadlocking with it; the next round folds everything."""
-    from django.db import OperationalError, close_old_connections, transaction
-
     new_member(tree["b1"], name="丙")
     held, release, errors = threading.Event(), threading.Event(), []
 
@@ -215,8 +214,6 @@ def test_the_compactor_gives_up_rather_than_wait_on_a_held_ancestor(tree):
 
 @pytest.mark.django_db
 def test_the_command_checks_compacts_and_rebuilds(tree, capsys):
-    from django.core.management import call_command
-
     new_member(tree["b1"], name="丁")
     for flag in ("--check", "--compact", "--rebuild", "--check"):
         call_command("org_figures", flag)
@@ -228,8 +225,6 @@ def test_the_command_checks_compacts_and_rebuilds(tree, capsys):
 def test_the_member_lists_kept_count_is_the_length_of_the_list(tree):
     """members.selectors.lists.member_count answers the member list's paginator from the kept figures: it must be the
     list's own length for every filter a figure answers, before and after a fold, and None where none does."""
-    from members.selectors.lists import member_count, member_list
-
     people = [new_member(tree[key], name=f"戊{i}") for i, key in enumerate(("b1", "b1", "b2", "fb"))]
     Person.objects.filter(pk=people[0].pk).update(is_complete=True, verification_status="failed")
     Person.objects.filter(pk=people[1].pk).update(dev_number_issue="missing")
@@ -249,10 +244,6 @@ def test_the_member_lists_kept_count_is_the_length_of_the_list(tree):
 def test_the_scale_loader_leaves_figures_equal_to_a_recount():
     """seed_scale loads with the figures' triggers off, then counts them in one pass (and vacuums, outside its
     transaction): the kept figures must equal a recount, and the triggers must be on again."""
-    import io
-
-    from django.core.management import call_command
-
     call_command("seed_scale", "--members", "300", "--orgs", "120", "--transfers", "40", stdout=io.StringIO())
     assert Organization.objects.count() > 100
     consistent()

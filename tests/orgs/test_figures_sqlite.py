@@ -3,6 +3,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from members.selectors.lists import member_count, member_list
 from orgs.selectors import uses_figures
 
 
@@ -18,7 +19,5 @@ def test_sqlite_counts_live_and_the_figures_command_says_it_is_not_needed():
 
 @pytest.mark.django_db
 def test_sqlite_counts_the_member_list_itself(tree):
-    from members.selectors.lists import member_count, member_list
-
     expected = member_list(tree["uni"]).count() if connection.vendor == "postgresql" else None
     assert member_count(tree["uni"]) == expected

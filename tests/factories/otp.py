@@ -13,11 +13,15 @@ def totp_code(key_hex: str, *, step: int = 30, offset: int = 0, at: float | None
 
 def next_code(device) -> str:
     """A code the device accepts now: inside its window (its drift, one step either way) and later than the last
-    step it accepted (a code is never accepted twice). Waits for the next step in the rare case none is left."""
+    step it accepted (a code is never accepted twice), the current step's if it can be. Waits for the next step in
+    the rare case none is left."""
     device.refresh_from_db()
     while True:
         now = int(time.time() // device.step) + device.drift
-        for t in range(now - device.tolerance, now + device.tolerance + 1):
+        # The current step first: it stays acceptable for one to two steps after this, so a browser that types
+        # it slowly on a loaded machine still gets in. The step before was chosen first once — and expired
+        # between here and the click when a step boundary fell in between (a flaky journey).
+        for t in sorted(range(now - device.tolerance, now + device.tolerance + 1), key=lambda t: (t < now, t)):
             if t > device.last_t:
                 return f"{hotp(device.bin_key, t, digits=device.digits):0{device.digits}d}"
         time.sleep(device.step - time.time() % device.step + 0.1)

@@ -18,6 +18,7 @@ import os
 import statistics
 import sys
 import time
+from collections import Counter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BASE = "postgres://postgres@127.0.0.1:5432/"
@@ -29,7 +30,7 @@ PAGES = [  # name, who (see _actor), url name
     ("province member list", "province", "people:members"),
     ("province dashboard", "province", "reports:dashboard"),
     ("central dashboard", "central", "reports:dashboard"),
-    ("province graduation season", "province", "reports:graduation"),
+    ("province graduation season", "graduating province", "reports:graduation"),
 ]
 
 
@@ -71,23 +72,37 @@ def _worker(url: str, conn) -> None:
 
 
 def _actor(who: str):
-    """The admin (and organization) a page is read as: a branch and a county with the most pending steps,
-    a province, the root."""
+    """The admin (and organization) a page is read as: a branch and a county with the most pending steps, a
+    province (the first; for the graduation season, the one with the most graduating branches), the root."""
     from django.db.models import Count
+    from django.db.models.functions import Length, Substr
 
     from access.models import CadrePost
-    from orgs.models import Organization, OrgType
+    from orgs.models import SEGMENT, Organization, OrgType
     from transfers.models import ApprovalStep
 
     if who == "central":
         org = Organization.objects.get(parent__isnull=True)
     elif who == "province":
         org = Organization.objects.filter(depth=1).order_by("pk").first()
+    elif who == "graduating province":
+        # The most graduating branches this season (the page's default year), as the inboxes are read at their
+        # busiest: the first province of the S set has none, and a page with nothing to count compares with nothing.
+        from reports.graduation import default_year
+        from reports.models import BranchGraduation
+
+        marks = BranchGraduation.objects.filter(expected_on__year=default_year()).values_list("branch__path", flat=True)
+        paths = Counter(path[:2 * SEGMENT] for path in marks)
+        org = Organization.objects.get(path=min(paths, key=lambda p: (-paths[p], p)), depth=1)
     elif who == "county":
-        busy = (ApprovalStep.objects.filter(status="pending", org__depth__gte=4)
-                .values("org__path").order_by())
-        counties = Organization.objects.filter(depth=3, org_type=OrgType.LEADING)
-        org = max(counties[:200], key=lambda c: busy.filter(org__path__startswith=c.path).count())
+        # The most steps waiting in its inbox: its own and its direct children's, as pending_steps reads it (as
+        # bench/county_inbox.py ranks them). Not the most in its whole subtree: at S that county's inbox was empty.
+        cut = 4 * SEGMENT
+        busiest = (ApprovalStep.objects.filter(status="pending").annotate(n=Length("org_path"))
+                   .filter(n__in=[cut, cut + SEGMENT]).annotate(county=Substr("org_path", 1, cut)).order_by()
+                   .values("county").annotate(steps=Count("pk")).order_by("-steps", "county")
+                   .values_list("county", flat=True).first())
+        org = Organization.objects.get(path=busiest, org_type=OrgType.LEADING)
     else:
         org = (Organization.objects.filter(org_type=OrgType.BRANCH)
                .annotate(n=Count("approval_steps")).order_by("-n", "pk").first())

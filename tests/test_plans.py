@@ -7,6 +7,7 @@ import re
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from access.models import CadrePost
 from demo.scale import TABLES, ScaleSeeder
@@ -15,11 +16,12 @@ from orgs.models import Organization, OrgType
 from reports.graduation import season_list
 from reports.models import BranchGraduation
 from transfers.models import ApprovalStep
-from transfers.selectors import escalations, pending_steps, unread_count
+from transfers.selectors import ROW_JOINED, chain, escalations, pending_steps, row_facts, unread_count
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 GUARDED = ("orgs_organization", "transfers_approvalstep", "members_membership", "members_person")
 SCAN = re.compile(r"Seq Scan on (\w+)")
+JOIN = re.compile(r"\bJOIN\b")
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +70,39 @@ def test_the_inbox_and_its_badge_use_indexes(world, who):
     actor, org = world[who]
     assert seq_scans(lambda: (list(pending_steps(actor=actor, acting_org=org)[:50]),
                               pending_steps(actor=actor, acting_org=org).count())) == []
+
+
+def widest_join(run) -> int:
+    """The most tables any one of `run`'s queries joins."""
+    with CaptureQueriesContext(connection) as ctx:
+        run()
+    return max((1 + len(JOIN.findall(q["sql"])) for q in ctx.captured_queries), default=0)
+
+
+@pytest.mark.parametrize("who", ["branch", "county", "central"])
+@pytest.mark.parametrize("url", ["transfers:inbox", "transfers:escalations"])
+def test_the_inbox_pages_are_short_plans_on_indexes(world, client_as, who, url):
+    """The inbox and the escalations as served, rows and all (row_facts, the chain): every query on indexes, none
+    joining more than five tables. The page's query once joined eleven (the step's request, member, both ends,
+    target branch, initiator, initiating organization, the step's organization and its parent): a millisecond to
+    run, 20–35 ms for PostgreSQL to *plan*, at any size (issue 13)."""
+    actor, org = world[who]
+    client = client_as(type(actor).objects.get(pk=actor.pk), org)   # a copy: signing in sets a password, rolled back
+
+    def page():
+        resp = client.get(reverse(url))
+        assert resp.status_code == 200
+        assert url != "transfers:inbox" or who != "branch" or 'class="row' in resp.content.decode()  # ran on rows
+
+    assert seq_scans(page) == []
+    assert widest_join(page) <= 5
+
+
+def test_the_inbox_rows_cost_a_fixed_number_of_queries(world, django_assert_max_num_queries):
+    actor, org = world["branch"]
+    steps = pending_steps(actor=actor, acting_org=org).select_related(*ROW_JOINED).prefetch_related(chain())
+    with django_assert_max_num_queries(4):   # the page, the chain, the organizations, the initiators
+        assert row_facts(list(steps[:50]))
 
 
 @pytest.mark.parametrize("who", ["county", "central"])

@@ -13,12 +13,16 @@ from orgs.selectors import subtree
 
 from .models import ApprovalStep, Message, TransferRequest
 
+# What a row of steps shows, joined (the reports' drill-down still joins it all; the inbox joins ROW_JOINED only and
+# reads the rest with `row_facts`).
 STEP_RELATED = ("request__member", "request__from_branch", "request__to_org", "org", "org__parent")
+ROW_JOINED = ("request__member",)
+ROW_ORGS = ("from_branch_id", "to_org_id", "to_branch_id", "initiating_org_id")   # of the request
 
 
 def pending_steps(*, actor, acting_org) -> QuerySet[ApprovalStep]:
     """What actor, acting as acting_org, may decide: steps of acting_org and of its direct subordinates
-    (R-AUTH-3), oldest (most overdue) first."""
+    (R-AUTH-3), oldest (most overdue) first. Steps alone: a page adds ROW_JOINED and `row_facts`."""
     if acting_org is None or acting_org.pk not in admin_org_ids(actor):
         return ApprovalStep.objects.none()
     # The organizations first, as a list (the acting one and its children: one indexed query), then their
@@ -26,7 +30,7 @@ def pending_steps(*, actor, acting_org) -> QuerySet[ApprovalStep]:
     # what it shows — let PostgreSQL hash every pending step and organization (issue 13, docs/performance.md).
     covered = [acting_org.pk, *Organization.objects.filter(parent_id=acting_org.pk).values_list("pk", flat=True)]
     return (ApprovalStep.objects.filter(status=ApprovalStep.Status.PENDING, org_id__in=covered)
-            .select_related(*STEP_RELATED).order_by("created_at", "pk"))
+            .order_by("created_at", "pk"))
 
 
 def overdue_cutoff(now=None):
@@ -34,7 +38,8 @@ def overdue_cutoff(now=None):
 
 
 def escalations(*, actor, acting_org, now=None) -> QuerySet[ApprovalStep]:
-    """R-TR-8: overdue steps whose approvers answer to acting_org (the side's superior's superior)."""
+    """R-TR-8: overdue steps whose approvers answer to acting_org (the side's superior's superior). Steps alone, as
+    `pending_steps`."""
     if acting_org is None or acting_org.pk not in admin_org_ids(actor):
         return ApprovalStep.objects.none()
     # The organizations first, as lists (two indexed queries): an OR of sub-selects scanned every step.
@@ -42,7 +47,33 @@ def escalations(*, actor, acting_org, now=None) -> QuerySet[ApprovalStep]:
     grandchildren = list(Organization.objects.filter(parent_id__in=children).values_list("pk", flat=True))
     return (ApprovalStep.objects.filter(status=ApprovalStep.Status.PENDING, created_at__lt=overdue_cutoff(now))
             .filter(Q(org_id__in=grandchildren) | Q(org_id__in=children, kind=ApprovalStep.Kind.ASSIGN))
-            .select_related(*STEP_RELATED).order_by("created_at", "pk"))
+            .order_by("created_at", "pk"))
+
+
+def row_facts(steps: list[ApprovalStep]) -> list[ApprovalStep]:
+    """What a row of steps shows (transfers/_step_row.html) beyond the step, its request and its member (ROW_JOINED,
+    in the page's query) and the chain (`chain`): the organizations it names — the step's, both ends, the assigned
+    branch, the initiating organization — in one query by id, and the initiators who are not the member (one query,
+    only when there are any). Joined instead, they made an 11-table query that PostgreSQL took 20–35 ms to *plan*
+    at any size, for a millisecond's work (issue 13, docs/performance.md)."""
+    requests = [s.request for s in steps]
+    wanted = {s.org_id for s in steps} | {getattr(r, f) for r in requests for f in ROW_ORGS}
+    orgs = Organization.objects.in_bulk(wanted - {None})
+    others = Person.objects.in_bulk({r.initiated_by_id for r in requests} - {r.member_id for r in requests} - {None})
+    for step in steps:
+        _cached(step, "org", orgs[step.org_id])
+    for r in requests:
+        for field in ROW_ORGS:
+            if getattr(r, field) is not None:
+                _cached(r, field.removesuffix("_id"), orgs[getattr(r, field)])
+        if r.initiated_by_id is not None:
+            _cached(r, "initiated_by", r.member if r.initiated_by_id == r.member_id else others[r.initiated_by_id])
+    return steps
+
+
+def _cached(instance, name: str, value) -> None:
+    """As select_related leaves it: reading instance.<name> makes no query."""
+    instance._meta.get_field(name).set_cached_value(instance, value)
 
 
 def transfers_of(member) -> QuerySet[TransferRequest]:

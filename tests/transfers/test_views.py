@@ -60,12 +60,14 @@ def out_step(applied):
     return applied.steps.get(status="pending")
 
 
-def _pending_rows(branch, to_org, n, *, age=dt.timedelta(hours=1)):
-    """n members of `branch`, each with a self-service transfer whose OUT step waits at the branch."""
+def _pending_rows(branch, to_org, n, *, age=dt.timedelta(hours=1), by=None):
+    """n members of `branch`, each with a transfer whose OUT step waits at the branch: self-service, or started by
+    `by` (an admin of the branch) for the branch."""
     when = timezone.now() - age
     for m in MembershipFactory.create_batch(n, branch=branch):
         req = TransferRequest.objects.create(member=m.person, from_branch=branch, to_org=to_org, reason="moved",
-                                             kind="self", initiated_by=m.person, created_at=when)
+                                             kind="self" if by is None else "out", initiated_by=by or m.person,
+                                             initiating_org=None if by is None else branch, created_at=when)
         ApprovalStep.objects.create(request=req, kind="out", org=branch, org_path=branch.path, created_at=when,
                                     due_at=when + dt.timedelta(days=15))
 
@@ -446,15 +448,16 @@ def test_assign_refuses_a_branch_outside_the_target(client_as, member, assign_st
         reverse("transfers:assign", args=[assign_step.pk])).status_code == 404
 
 
-def test_the_inbox_costs_the_same_queries_for_5_or_50_rows(client_as, tree):
+@pytest.mark.parametrize("by_admin", [False, True], ids=["self-service", "started-by-the-branch"])
+def test_the_inbox_costs_the_same_queries_for_5_or_50_rows(client_as, tree, by_admin):
     few = OrganizationFactory(parent=tree["school"], full_name="五人团支部")
     many = OrganizationFactory(parent=tree["school"], full_name="五十人团支部")
     admin_few = PersonFactory(password_set=True)
     admin_many = PersonFactory(password_set=True)
     CadrePostFactory(person=admin_few, org=few, is_admin=True)
     CadrePostFactory(person=admin_many, org=many, is_admin=True)
-    _pending_rows(few, tree["fb"], 5)
-    _pending_rows(many, tree["fb"], 50)
+    _pending_rows(few, tree["fb"], 5, by=admin_few if by_admin else None)
+    _pending_rows(many, tree["fb"], 50, by=admin_many if by_admin else None)
     url = reverse("transfers:inbox")
     client = client_as(admin_few, few)
     client.get(url)  # warm the session
@@ -462,6 +465,8 @@ def test_the_inbox_costs_the_same_queries_for_5_or_50_rows(client_as, tree):
     client = client_as(admin_many, many)
     client.get(url)
     assert queries(client, url) == n_few
+    if by_admin:   # the initiator and the initiating organization, read with the rows (transfers.selectors.row_facts)
+        assert f"{admin_many.name}（{many.full_name}）" in html(client.get(url))
 
 
 # transfers:escalations -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from members.selectors.records import SMALL_BRANCH
 from orgs.models import Organization
 from orgs.selectors import subtree
 from transfers.models import TransferRequest
+from transfers.selectors import row_facts
 
 from .charts import Bar, chart
 from .selectors.dashboard import AUTO_WINDOW, ORG_FLAGS, dashboard, flagged_orgs, steps_behind
@@ -103,7 +104,7 @@ def steps_view(request, acting):
     org = _in_scope(acting, request.GET.get("org"))
     page = Paginator(steps_behind(org, state), PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "reports/steps.html", {
-        "state": state, "org": org, "page": page, "rows": list(page), "title": STEP_TITLES[state](),
+        "state": state, "org": org, "page": page, "rows": row_facts(list(page)), "title": STEP_TITLES[state](),
     })
 
 

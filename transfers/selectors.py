@@ -13,9 +13,8 @@ from orgs.selectors import subtree
 
 from .models import ApprovalStep, Message, TransferRequest
 
-# What a row of steps shows, joined (the reports' drill-down still joins it all; the inbox joins ROW_JOINED only and
-# reads the rest with `row_facts`).
-STEP_RELATED = ("request__member", "request__from_branch", "request__to_org", "org", "org__parent")
+# What a row of steps shows (the inbox, the escalations, the dashboard's drill-down): the page's query joins
+# ROW_JOINED only, and `row_facts` reads the rest.
 ROW_JOINED = ("request__member",)
 ROW_ORGS = ("from_branch_id", "to_org_id", "to_branch_id", "initiating_org_id")   # of the request
 

@@ -315,3 +315,32 @@ def test_a_long_label_is_cut_so_that_its_value_stays_on_a_phone():
     assert rows[0]["label"] == "北京示范大学团委"
     assert rows[1]["label"].endswith("…") and rows[1]["full_label"] == "共青团北京市海淀区学院路街道工作委员会"
     assert [r["pct"] for r in rows] == [100.0, 66.7]
+
+
+def _admin_started_rows(branch, to_org, n, *, by):
+    """n members of `branch`, each with a transfer started by `by` for the branch, its OUT step waiting there."""
+    for m in MembershipFactory.create_batch(n, branch=branch):
+        req = TransferRequest.objects.create(member=m.person, from_branch=branch, to_org=to_org, reason="moved",
+                                             kind="out", initiated_by=by, initiating_org=branch)
+        ApprovalStep.objects.create(request=req, kind="out", org=branch, org_path=branch.path,
+                                    due_at=timezone.now() + 15 * DAY)
+
+
+def test_the_steps_behind_a_figure_cost_the_same_queries_for_5_or_50_rows(uni, client_as):
+    """The drill-down shows the rows the inbox shows (initiator, initiating organization, both ends): read with the
+    rows (transfers.selectors.row_facts), not one query a row."""
+    few = OrganizationFactory(parent=uni["uni"], full_name="五人团支部", org_type=OrgType.BRANCH)
+    many = OrganizationFactory(parent=uni["uni"], full_name="五十人团支部", org_type=OrgType.BRANCH)
+    admin = PersonFactory(password_set=True)
+    _admin_started_rows(few, uni["fb"], 5, by=admin)
+    _admin_started_rows(many, uni["fb"], 50, by=admin)
+    client = client_as(uni["uni_admin"], uni["uni"])
+    url = reverse("reports:dashboard_steps")
+    client.get(url, {"state": "pending", "org": few.pk})  # warm the session
+    counts = []
+    for org in (few, many):
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(url, {"state": "pending", "org": org.pk}).content.decode()
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+    assert f"{admin.name}（{many.full_name}）" in page

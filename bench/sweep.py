@@ -138,6 +138,8 @@ def main():
     args = parser.parse_args()
     if args.reseed or not exists(SOURCE):
         prepare(args)
+    else:
+        manage(SOURCE, "migrate", "--no-input", "-v", "0")  # the code's schema and figure functions (orgs 0005)
     results = []
     for _ in range(args.repeat):
         for batch in map(int, args.batch.split(",")):

@@ -31,3 +31,9 @@ def in_ids(column: str, ids) -> Q | _AnyOf:
     if connection.vendor == "postgresql":
         return _AnyOf(column, ids)
     return Q(**{f"{column}__in": ids})
+
+
+def int_array(values) -> str:
+    """Integers (or None) as the text of a PostgreSQL array, to pass as one parameter cast with `::bigint[]` (or
+    `::int[]`): a long list costs one string, where the driver's dumper quotes and checks every element."""
+    return "{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}"

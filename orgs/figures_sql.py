@@ -10,6 +10,12 @@ Who writes what:
 - an organization's row copies its path and flags, and its parent's `children` moves by a delta;
 - `compact` folds the deltas into orgs_orgstats, skipping rows another transaction holds (SKIP LOCKED).
 
+DEFER: a writer of many rows in several statements (the sweep, R-TR-7: each completion ends a membership, starts one
+and finishes its request) may call tuanji_stats_defer() first: until tuanji_stats_flush(), in the same transaction,
+the refreshes only note their ids (in transaction-local settings, so a rolled-back savepoint takes its notes with
+it), and the flush refreshes each person and request once. Between the two, this transaction's figures lag behind
+its rows: read none of them there (members.completeness.refresh_orgs reads them: after the flush).
+
 The people's rows are locked in id order first (FOR NO KEY UPDATE: services lock Person before Membership,
 R-TR-17), so two refreshes of one person never both read the marks the other is replacing.
 """
@@ -91,6 +97,11 @@ REFRESH = f"""
 CREATE OR REPLACE FUNCTION tuanji_stats_refresh(pids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   IF pids IS NULL OR cardinality(pids) = 0 THEN RETURN; END IF;
+  IF current_setting('tuanji.stats_defer', true) = 'on' THEN  -- DEFER: noted, refreshed once by the flush
+    PERFORM set_config('tuanji.stats_people',
+                       concat(current_setting('tuanji.stats_people', true), array_to_string(pids, ','), ','), true);
+    RETURN;
+  END IF;
   PERFORM 1 FROM members_person WHERE id = ANY(pids) ORDER BY id FOR NO KEY UPDATE;
   WITH old AS (DELETE FROM orgs_personstatsmark WHERE person_id = ANY(pids)
                RETURNING org_id, {_cols()}),
@@ -128,6 +139,11 @@ REFRESH_REQUESTS = f"""
 CREATE OR REPLACE FUNCTION tuanji_stats_refresh_requests(rids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   IF rids IS NULL OR cardinality(rids) = 0 THEN RETURN; END IF;
+  IF current_setting('tuanji.stats_defer', true) = 'on' THEN  -- DEFER
+    PERFORM set_config('tuanji.stats_requests',
+                       concat(current_setting('tuanji.stats_requests', true), array_to_string(rids, ','), ','), true);
+    RETURN;
+  END IF;
   WITH old AS (DELETE FROM orgs_requeststatsmark WHERE request_id = ANY(rids) RETURNING org_id, {_cols(REQUESTS)}),
   {_request_contributions("SELECT unnest(rids)")},
   ins AS (INSERT INTO orgs_requeststatsmark (request_id, org_id, {_cols(REQUESTS)})
@@ -138,6 +154,28 @@ BEGIN
             GROUP BY org_id)
   INSERT INTO orgs_orgstatsdelta (org_id, {_cols(ALL)})
   SELECT org_id, {_zeros(COUNTERS)}, {_cols(REQUESTS)}, 0 FROM diff WHERE {" OR ".join(f"{n} <> 0" for n in REQUESTS)};
+END $$;
+"""
+
+DEFER = """
+CREATE OR REPLACE FUNCTION tuanji_stats_defer() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM set_config('tuanji.stats_defer', 'on', true);
+  PERFORM set_config('tuanji.stats_people', '', true);
+  PERFORM set_config('tuanji.stats_requests', '', true);
+END $$;
+CREATE OR REPLACE FUNCTION tuanji_stats_flush() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE people bigint[]; reqs bigint[];
+BEGIN
+  people := ARRAY(SELECT DISTINCT x::bigint FROM unnest(string_to_array(current_setting('tuanji.stats_people', true), ',')) x
+                   WHERE x <> '' ORDER BY 1);
+  reqs := ARRAY(SELECT DISTINCT x::bigint FROM unnest(string_to_array(current_setting('tuanji.stats_requests', true), ',')) x
+                 WHERE x <> '' ORDER BY 1);
+  PERFORM set_config('tuanji.stats_defer', 'off', true);
+  PERFORM set_config('tuanji.stats_people', '', true);
+  PERFORM set_config('tuanji.stats_requests', '', true);
+  PERFORM tuanji_stats_refresh(people);
+  PERFORM tuanji_stats_refresh_requests(reqs);
 END $$;
 """
 
@@ -373,7 +411,7 @@ POST = _placement_trigger(
     "members_cadrepost", "post",
     "(o.person_id, o.org_id, o.ended_at, o.confirmed_at) IS DISTINCT FROM (n.person_id, n.org_id, n.ended_at, n.confirmed_at)")
 
-INSTALL = [COMMON_PATH, REFRESH, REFRESH_REQUESTS, MEMBERSHIP, POST, PERSON, REQUEST, ORGANIZATION,
+INSTALL = [COMMON_PATH, REFRESH, REFRESH_REQUESTS, DEFER, MEMBERSHIP, POST, PERSON, REQUEST, ORGANIZATION,
            "DROP VIEW IF EXISTS orgs_orgcurrent", VIEW, REBUILD, COMPACT,
            "SELECT tuanji_stats_rebuild();", "ANALYZE orgs_orgstats;"]
 

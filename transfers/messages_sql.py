@@ -9,6 +9,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from config.arrays import int_array
+
 from .models import ApprovalStep, TransferRequest
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
@@ -80,8 +82,9 @@ def _compose_sql() -> tuple[str, list]:
     composed AS MATERIALIZED (SELECT st.ord, a.person_id AS recipient_id, st.request_id, st.event, st.text, st.link
                    FROM steps st JOIN approvers a ON a.ord = st.ord
                  UNION ALL
-                 SELECT DISTINCT p.ord, w.recipient_id, p.request_id, p.event, p.text, p.link
-                   FROM parties p CROSS JOIN LATERAL (VALUES (p.member_id), (p.initiated_by_id)) w(recipient_id)
+                 SELECT p.ord, w.recipient_id, p.request_id, p.event, p.text, p.link
+                   FROM parties p CROSS JOIN LATERAL (VALUES (p.member_id), (nullif(p.initiated_by_id, p.member_id)))
+                        w(recipient_id)  -- the member and the initiator, once when they are the same person
                   WHERE w.recipient_id IS NOT NULL)"""
     params = [*opened_p, *decided_p, reverse("transfers:inbox"), *link_p,
               *finished_p, TransferRequest.Status.COMPLETED, *branch_p, *link_p]
@@ -95,14 +98,18 @@ def insert_messages(events: list[tuple[str, int]], *, now) -> list[tuple[str, st
         return []
     compose, params = _compose_sql()
     sql = f"""
-    WITH ev AS (SELECT * FROM unnest(%s::int[], %s::text[], %s::bigint[]) AS e(ord, event, obj_id)),
+    WITH ev AS (SELECT (ord - 1)::int AS ord, event, obj_id
+                  FROM unnest(%s::text[], %s::bigint[]) WITH ORDINALITY AS e(event, obj_id, ord)),
     {compose},
     ins AS (INSERT INTO transfers_message (recipient_id, request_id, event, text, link, created_at)
             SELECT recipient_id, request_id, event, left(text, 300), link, %s::timestamptz
               FROM composed ORDER BY ord, recipient_id)
-    SELECT c.text, p.email FROM composed c JOIN members_person p ON p.id = c.recipient_id
-     WHERE p.email <> '' ORDER BY c.ord, c.recipient_id"""
-    ords = list(range(len(events)))
+    SELECT c.text, p.email FROM composed c
+     -- one look-up by key a recipient (LIMIT keeps it so: with few addresses on file the planner would otherwise
+     -- scan every person for them)
+     CROSS JOIN LATERAL (SELECT p.email FROM members_person p WHERE p.id = c.recipient_id AND p.email <> ''
+                          LIMIT 1) p
+     ORDER BY c.ord, c.recipient_id"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [ords, [e for e, _pk in events], [pk for _e, pk in events], *params, now])
+        cursor.execute(sql, [[e for e, _pk in events], int_array(pk for _e, pk in events), *params, now])
         return cursor.fetchall()

@@ -1,6 +1,7 @@
 """The figures kept per organization (orgs/figures.py, issue 13) against a count from scratch, after every kind
 of change that moves them: entry, posts asked for / confirmed / ended, people's flags, a batch transfer, a move
 of a subtree, dissolving, bulk updates that bypass the models. PostgreSQL only: the triggers are PostgreSQL's."""
+import datetime as dt
 import io
 import threading
 
@@ -19,6 +20,8 @@ from orgs.selectors import children, figures_of, figures_within, org_flags
 from orgs.services import compact_figures, create_org, dissolve_org, figures_differing, move_org, rebuild_figures
 from tests.factories import CadrePostFactory, MembershipFactory, PersonFactory
 from tests.transfers.support import new_member
+from transfers.models import TransferRequest
+from transfers.services import apply_for_transfer, auto_approve_due, transfer_in, transfer_out
 from transfers.services.batch import batch_transfer
 
 pytestmark = pytest.mark.postgres
@@ -250,3 +253,75 @@ def test_the_scale_loader_leaves_figures_equal_to_a_recount():
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'tuanji_stats%%' AND tgenabled = 'D'")
         assert cur.fetchone()[0] == 0
+
+
+# --- DEFER: one refresh per transaction (the sweep, R-TR-7) -----------------------------------------------------
+
+def _deferring() -> bool:
+    with connection.cursor() as cur:
+        cur.execute("SELECT current_setting('tuanji.stats_defer', true)")
+        return cur.fetchone()[0] == "on"
+
+
+def _deltas() -> int:
+    return OrgStatsDelta.objects.count()
+
+
+@pytest.mark.django_db
+def test_deferred_refreshes_wait_for_the_flush_and_count_each_person_once(tree):
+    """Between tuanji_stats_defer() and tuanji_stats_flush() the triggers only note whom to refresh; the flush
+    refreshes each person once, to the figures a refresh after every statement gives."""
+    member = new_member(tree["b1"])
+    now = timezone.now()
+    with transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SELECT tuanji_stats_defer()")
+        before = _deltas()
+        Membership.objects.filter(person=member, ended_at__isnull=True).update(ended_at=now, end_reason="test")
+        MembershipFactory(person=member, branch=tree["b2"])
+        Person.objects.filter(pk=member.pk).update(verification_status="failed")
+        assert _deltas() == before  # noted, not counted yet
+        with connection.cursor() as cur:
+            cur.execute("SELECT tuanji_stats_flush()")
+        assert not _deferring()
+        # the member's one refresh: -1 at b1, +1 at b2 (one delta row an organization)
+        assert _deltas() == before + 2
+    consistent()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deferral_ends_with_its_transaction(tree):
+    """The deferral is transaction-local: a transaction that deferred and rolled back leaves the next one
+    counting at once (a setting left on would stop the figures for the rest of the connection)."""
+    with pytest.raises(RuntimeError), transaction.atomic():
+        with connection.cursor() as cur:
+            cur.execute("SELECT tuanji_stats_defer()")
+        raise RuntimeError
+    assert not _deferring()
+    member = new_member(tree["b1"])
+    assert total(tree["b1"], "members") == 1
+    Membership.objects.filter(person=member).update(ended_at=timezone.now(), end_reason="test")
+    assert total(tree["b1"], "members") == 0
+    consistent()
+
+
+@pytest.mark.django_db
+def test_the_sweep_leaves_the_figures_equal_to_a_recount(tree, django_capture_on_commit_callbacks):
+    """The sweep defers the figures for its chunk and flushes them before it reads them (R-CMP standards): every
+    kind of step it decides, the figures equal to a count from scratch after it, and no deferral left on."""
+    cadre = new_member(tree["b1"], name="赵组委")
+    CadrePostFactory(person=cadre, org=tree["b1"], title="组织委员")
+    requests = [
+        apply_for_transfer(member=new_member(tree["b1"], name="钱一"), to_org=tree["fb"], reason="moved"),
+        transfer_out(actor=tree["b1_admin"], acting_org=tree["b1"], member=cadre, to_org=tree["fb"], reason="moved"),
+        transfer_in(actor=tree["fb_admin"], acting_org=tree["fb"], id_number=new_member(tree["b2"], name="孙三").id_number,
+                    name="孙三", reason="moved"),
+        apply_for_transfer(member=new_member(tree["b1"], name="周五"), to_org=tree["firm"], reason="employed_with_org"),
+    ]
+    now = timezone.now() + dt.timedelta(days=16)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert auto_approve_due(now=now, batch=3) == 4
+    assert not _deferring()
+    assert sorted(TransferRequest.objects.filter(pk__in=[r.pk for r in requests]).values_list("status", flat=True)) == [
+        "completed", "completed", "pending", "pending"]
+    consistent()

@@ -5,10 +5,11 @@ chunk, a chunk's query count at two sizes, and a sweep that keeps going past ste
 (Two sweeps at once, with real threads and processes: test_concurrency.py.)"""
 import datetime as dt
 import logging
+import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import OperationalError, close_old_connections, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -17,9 +18,9 @@ from members.models import CadrePost, Membership
 from members.services import enter_cadre
 from orgs.models import Organization
 from transfers.models import ApprovalStep, Message, TransferRequest
-from transfers.services import apply_for_transfer, approve, auto_approve_due, transfer_in, transfer_out, withdraw
+from transfers.services import apply_for_transfer, approve, auto_approve_due, sweep, transfer_in, transfer_out, withdraw
 from transfers.services.flow import decide
-from transfers.services.sweep import sweep_chunk
+from transfers.services.sweep import _claim, sweep_chunk
 
 from .support import new_member, pending_step
 
@@ -246,3 +247,66 @@ def test_the_sweep_goes_on_past_a_chunk_it_must_leave_pending(tree):
     assert auto_approve_due(now=now, batch=2) == 1
     assert pending_step(fine).kind == "in"
     assert all(pending_step(r).kind == "in" for r in stuck)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_claimed_request_does_not_hold_up_the_messages_that_name_it(tree):
+    """A sweep's claim excludes every other writer of its requests, but not the key checks of rows that reference
+    them (FOR NO KEY UPDATE): the messages another sweep writes after deciding such a request (whose claim, on an
+    older snapshot, still saw it due) do not wait for this chunk to commit."""
+    request = apply_for_transfer(member=new_member(tree["b1"]), to_org=tree["fb"], reason="moved")
+    now = timezone.now() + dt.timedelta(days=16)
+    claimed, release = threading.Event(), threading.Event()
+
+    def claim():
+        try:
+            with transaction.atomic():
+                assert [d.request_id for d in _claim(now, 10, None)] == [request.pk]
+                claimed.set()
+                release.wait(10)
+        finally:
+            close_old_connections()
+
+    holder = threading.Thread(target=claim)
+    holder.start()
+    try:
+        assert claimed.wait(10)
+        with transaction.atomic():  # the key checks run at commit (deferred foreign keys)
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            Message.objects.create(recipient=request.member, request=request, event="step_decided", text="t", link="")
+    finally:
+        release.set()
+        holder.join()
+    assert Message.objects.filter(request=request, event="step_decided").exists()
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"
+
+
+def test_a_chunk_rolled_back_by_a_deadlock_is_swept_again(tree, monkeypatch, caplog):
+    """PostgreSQL breaks a deadlock by rolling one transaction back: the sweep runs that chunk again (all or
+    nothing, idempotent) instead of ending the run, and says so; any other error still ends it."""
+    request = apply_for_transfer(member=new_member(tree["b1"]), to_org=tree["fb"], reason="moved")
+    real, calls = sweep.sweep_chunk, []
+
+    def deadlocked_once(**kwargs):
+        calls.append(kwargs["after"])
+        if len(calls) == 1:
+            with transaction.atomic():
+                real(**kwargs)  # the chunk's work, then the abort that undoes it
+                raise OperationalError("deadlock detected") from _Deadlock()
+        return real(**kwargs)
+
+    monkeypatch.setattr(sweep, "sweep_chunk", deadlocked_once)
+    assert auto_approve_due(now=pending_step(request).due_at) == 1
+    assert calls[:2] == [None, None]
+    assert pending_step(request).kind == "in"
+    assert AuditEvent.objects.filter(action="transfer.out.auto_approved").count() == 1
+    assert "rolled back by a deadlock" in caplog.text
+
+    monkeypatch.setattr(sweep, "sweep_chunk", lambda **kwargs: (_ for _ in ()).throw(OperationalError("other")))
+    with pytest.raises(OperationalError):
+        auto_approve_due(now=pending_step(request).due_at)

@@ -1,19 +1,21 @@
 """R-TR-7: approve OUT and IN steps left undecided for 15 days, a chunk of steps per transaction.
 
 Safe to run often, and from several processes or machines at once: a chunk is claimed by one statement that
-locks its requests with FOR UPDATE SKIP LOCKED, so two sweeps never take the same request, and a request an
+locks its requests with FOR NO KEY UPDATE SKIP LOCKED, so two sweeps never take the same request, and a request an
 admin is deciding right now is left to them. Inside the chunk's transaction flow.py's lock order holds
 (requests, then their steps; then people in ascending id, then their memberships, R-TR-17) and every state is
 re-read after locking. Each kind of row is then written by one statement for the whole chunk, so a chunk
-costs the same number of queries for 10 steps or 2,000.
+costs the same number of queries for 10 steps or 2,000: on PostgreSQL by sweep_sql.py (plain SQL over the chunk,
+the figures refreshed once), elsewhere by `_write_rows` (the ORM).
 
 `_apply` does for each step what `flow.decide(request, step, status=AUTO_APPROVED)` does for one, and
-tests/transfers/test_sweep_bulk.py holds the two to the same end state. Change them together."""
+tests/transfers/test_sweep_bulk.py holds the two (on PostgreSQL and on SQLite) to the same end state. Change them
+together."""
 import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import CharField, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -28,12 +30,14 @@ from orgs.models import OrgType
 from ..messages import deliver_many
 from ..models import ApprovalStep, TransferRequest
 from .flow import lock_members, not_in_branch
+from .sweep_sql import write_chunk
 
 log = logging.getLogger(__name__)
 
 PENDING, AUTO = ApprovalStep.Status.PENDING, ApprovalStep.Status.AUTO_APPROVED
 OUT, IN, ASSIGN = ApprovalStep.Kind.OUT, ApprovalStep.Kind.IN, ApprovalStep.Kind.ASSIGN
 CHUNK = 1000  # steps per transaction: bench/sweep.py; its locks last a fraction of a second
+DEADLOCK, DEADLOCK_RETRIES = "40P01", 3  # PostgreSQL's deadlock_detected
 
 
 @dataclass
@@ -61,11 +65,25 @@ def auto_approve_due(*, now=None, batch: int = CHUNK) -> int:
     now = now or timezone.now()
     approved, after = 0, None
     while True:
-        claimed, done = sweep_chunk(now=now, size=batch, after=after)
+        claimed, done = _chunk_again_after_deadlock(now=now, size=batch, after=after)
         if not claimed:
             return approved
         approved += done
         after = claimed  # keyset: a step left pending (not_in_branch) is not claimed again by this run
+
+
+def _chunk_again_after_deadlock(*, now, size: int, after) -> tuple[tuple | None, int]:
+    """`sweep_chunk`, run again when PostgreSQL broke a deadlock by rolling it back: nothing of the chunk was kept
+    (all or nothing) and it is idempotent. Counters that triggers keep in shared rows can make two sweeps (or a sweep
+    and an admin) wait on each other; the warning says so each time."""
+    for attempt in range(1, DEADLOCK_RETRIES + 1):
+        try:
+            return sweep_chunk(now=now, size=size, after=after)
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK or attempt == DEADLOCK_RETRIES:
+                raise
+            log.warning("sweep chunk after %s rolled back by a deadlock (attempt %s), run again", after, attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def sweep_chunk(*, now, size: int, after: tuple | None = None) -> tuple[tuple | None, int]:
@@ -99,9 +117,12 @@ def _claim(now, size: int, after) -> list[_Due]:
         due &= Q(steps__due_at__gte=after[0]) & (Q(steps__due_at__gt=after[0]) | Q(steps__pk__gt=after[1]))
     # Read from the request, the row locked (parent first, STYLE.md 3); one filter() call, so one join to its
     # steps. A request locked by anyone is skipped and the LIMIT counts only the rows taken: a second sweep
-    # takes the next chunk instead of waiting for this one.
+    # takes the next chunk instead of waiting for this one. FOR NO KEY UPDATE: it excludes every other writer
+    # of the request as FOR UPDATE does (flow.lock), but not the key checks of rows that reference it, so the
+    # messages another sweep writes for requests it has just decided never wait for this chunk to commit (a
+    # claim's snapshot may still see those requests as due and lock them, before the re-check drops them).
     rows = (TransferRequest.objects.filter(due, status=TransferRequest.Status.PENDING)
-            .select_for_update(skip_locked=True, of=("self",))
+            .select_for_update(skip_locked=True, of=("self",), no_key=True)
             .order_by("steps__due_at", "steps__pk")
             .values_list("steps__pk", "steps__due_at", "steps__kind", "pk", "member_id", "from_branch_id",
                          "to_org_id", "to_org__path", "to_org__org_type")[:size])
@@ -121,25 +142,38 @@ def _recheck(due: list[_Due]) -> list[_Due]:
 
 
 def _apply(due: list[_Due], held: dict[int, Membership], *, now) -> None:
+    if connection.vendor == "postgresql":
+        opened = write_chunk(due, held, now=now)  # sweep_sql.py: the same rows, set-based, the figures once
+    else:
+        opened = _write_rows(due, held, now=now)
+    completed = [d for d in due if d.completes]
+    if completed:
+        forget_admin_orgs()  # R-TR-12: posts ended; rights read in this transaction go with them
+        refresh_orgs({held[d.member_id].branch_id for d in completed} | {d.to_org_id for d in completed})
+    notices = []
+    for d in due:  # in the order decide() would send them, step by step
+        notices.append(("step_decided", d.step_id))
+        notices.append(("request_finished", d.request_id) if d.completes else ("step_opened", opened[d.step_id]))
+    transaction.on_commit(lambda: deliver_many(notices))
+
+
+def _write_rows(due: list[_Due], held: dict[int, Membership], *, now) -> dict[int, int]:
+    """sweep_sql.write_chunk through the ORM (SQLite): the steps, the next steps or completions, the audit events."""
     ApprovalStep.objects.filter(in_ids("pk", [d.step_id for d in due])).update(
         status=AUTO, decided_by=None, acting_org=None, decided_at=now, comment="")
     opened = _open_next_steps([d for d in due if not d.completes], now=now)
     completed = [d for d in due if d.completes]
     if completed:
         _complete(completed, held, now=now)
-    events, notices = [], []
+    events = []
     for d in due:  # in the order decide() would write them, step by step
         events.append(event_values(actor=None, action=f"transfer.{d.kind}.{AUTO}", target=_request(d, "pending"),
                                    acting_org=None, step=d.step_id, automatic=True))
-        notices.append(("step_decided", d.step_id))
         if d.completes:
             events.append(event_values(actor=None, action="transfer.completed", target=_request(d, "completed"),
                                        from_branch=held[d.member_id].branch_id, to_branch=d.to_org_id))
-            notices.append(("request_finished", d.request_id))
-        else:
-            notices.append(("step_opened", opened[d.step_id]))
     record_values(events)
-    transaction.on_commit(lambda: deliver_many(notices))
+    return opened
 
 
 def _request(d: _Due, status: str) -> TransferRequest:
@@ -174,8 +208,6 @@ def _complete(due: list[_Due], held: dict[int, Membership], *, now) -> None:
                                            branch_id=OuterRef("org_id"))
     CadrePost.objects.filter(Exists(old_branch), in_ids("person_id", [d.member_id for d in due]),
                              ended_at__isnull=True).update(ended_at=now)
-    forget_admin_orgs()
     # flow.finish cancels the request's other pending steps: there are none, the one pending step was just decided.
     TransferRequest.objects.filter(in_ids("pk", [d.request_id for d in due])).update(
         status=TransferRequest.Status.COMPLETED, finished_at=now, to_branch=F("to_org"))
-    refresh_orgs({held[d.member_id].branch_id for d in due} | {d.to_org_id for d in due})

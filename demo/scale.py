@@ -75,6 +75,8 @@ class ScaleSeeder:
                 cur.execute(sql)
             self._figures_triggers("ENABLE")
             cur.execute("SELECT tuanji_stats_rebuild()")
+            cur.execute("SELECT tuanji_grad_rebuild()")  # the graduation counts (reports/graduation_sql.py), once
+            cur.execute("ANALYZE reports_graduatemark, reports_graduationcount")
             for table in TABLES:
                 cur.execute(f"ANALYZE {table}")
         return {"organizations": len(nodes), "branches": len(branches), "members": len(homes),
@@ -84,6 +86,10 @@ class ScaleSeeder:
         with connection.cursor() as cur:
             cur.execute("SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE tgname LIKE 'tuanji_stats%%' "
                         "AND tgrelid::regclass::text = ANY(%s)", [list(COUNTED_TABLES)])
+            for table, name in cur.fetchall():
+                cur.execute(f'ALTER TABLE {table} {state} TRIGGER "{name}"')
+            # and the graduation counts' (reports/graduation_sql.py): counted once after the load, as the figures
+            cur.execute("SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE tgname LIKE 'tuanji_grad%%'")
             for table, name in cur.fetchall():
                 cur.execute(f'ALTER TABLE {table} {state} TRIGGER "{name}"')
 

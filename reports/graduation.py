@@ -8,9 +8,9 @@ still in such a branch, and those who left it by a completed transfer since the 
 of the year before: the final school year). Members flagged "delayed" are not graduates that year."""
 import datetime as dt
 import zoneinfo
-from itertools import groupby
-from operator import itemgetter
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -95,9 +95,12 @@ def parse_year(value) -> int | None:
     return year if FIRST_YEAR <= year <= LAST_YEAR else None
 
 
-def graduating_branches(*, acting_org: Organization, year: int) -> QuerySet[BranchGraduation]:
-    return (BranchGraduation.objects.filter(expected_on__year=year, branch__path__startswith=acting_org.path)
-            .select_related("branch").order_by("branch__full_name", "branch_id"))
+def graduating_branches(*, acting_org: Organization, year: int, query: str = "") -> QuerySet[BranchGraduation]:
+    """The subtree's branches graduating in `year`, by name; `query`: those whose name contains it."""
+    qs = (BranchGraduation.objects.filter(expected_on__range=(dt.date(year, 1, 1), dt.date(year, 12, 31)),
+                                          branch__path__startswith=acting_org.path)
+          .select_related("branch").order_by("branch__full_name", "branch_id"))
+    return qs.filter(branch__full_name__contains=query) if query else qs
 
 
 def years_marked(*, acting_org: Organization) -> list[int]:
@@ -122,12 +125,31 @@ class AnyOf(Func):
         return self.as_sql(compiler, connection, arg_joiner=" = ANY(ARRAY", template="%(expressions)s)", **extra)
 
 
+class InList(Func):
+    """`column IN (ids…)`; on PostgreSQL `column = ANY(%s)` with one array parameter: a list of hundreds of ids
+    written out three times cost more to plan (7 ms at 456 graduating branches) than the query took to run."""
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column: str, ids: list[int]):
+        super().__init__(F(column))
+        self.ids = list(ids)
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", (*params, *self.ids)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"{column} = ANY(%s)", (*params, self.ids)
+
+
 def _name(org_id: str) -> Subquery:
     return Subquery(Organization.objects.filter(pk=OuterRef(org_id)).values("full_name"))
 
 
 def graduates(*, acting_org: Organization, year: int, branch: Organization | None = None, name: str = "",
-              listed_in: list[int] | None = None) -> QuerySet[Person]:
+              listed_in: list[int] | None = None, marks: list[int] | None = None) -> QuerySet[Person]:
     """The year's graduates of the subtree (of one graduating branch when given), each annotated with
     `state`, the graduating branch (`grad_branch_id`, `grad_branch_name`) and the facts of its state; `name`
     keeps those whose name contains it.
@@ -135,22 +157,34 @@ def graduates(*, acting_org: Organization, year: int, branch: Organization | Non
     Set-based (issue 13): the graduating branches first, a short list read once (`AnyOf`); the graduates are the
     current members of those branches and whoever left one by a completed transfer since the season opened (one
     UNION of ids), and each fact of a graduate is one join, at most one row a person. `listed_in`: only the
-    graduates whose graduating branch is one of these (a page's, `GraduatePages`)."""
-    marks = BranchGraduation.objects.filter(expected_on__range=(dt.date(year, 1, 1), dt.date(year, 12, 31)),
-                                            branch__path__startswith=acting_org.path)
-    marks = (marks.filter(branch=branch) if branch is not None else marks).values("branch_id")
+    graduates whose graduating branch is one of these (a page's, `GraduatePages`). `marks`: the ids of the subtree's
+    graduating branches that year, when the caller has read them already (`season_branches`): each use is then a
+    list of constants, not the sub-select again."""
+    if marks is None:
+        found_marks = BranchGraduation.objects.filter(
+            expected_on__range=(dt.date(year, 1, 1), dt.date(year, 12, 31)), branch__path__startswith=acting_org.path)
+        found_marks = (found_marks.filter(branch=branch) if branch is not None else found_marks).values("branch_id")
+
+        def in_marks(column: str) -> Q:
+            return Q(AnyOf(column, found_marks))
+    else:
+        ids = [pk for pk in marks if branch is None or pk == branch.pk] or [0]   # [0]: none, and still a query
+
+        def in_marks(column: str) -> Q:
+            return Q(InList(column, ids))
     opens = season_opens(year)
-    current = Membership.objects.filter(AnyOf("branch_id", marks), ended_at__isnull=True)
-    left = TransferRequest.objects.filter(AnyOf("from_branch_id", marks), status=TransferRequest.Status.COMPLETED,
+    current = Membership.objects.filter(in_marks("branch_id"), ended_at__isnull=True)
+    left = TransferRequest.objects.filter(in_marks("from_branch_id"), status=TransferRequest.Status.COMPLETED,
                                           finished_at__gte=opens)
-    latest = (left.annotate(nth=Window(RowNumber(), partition_by=[F("member_id")],
-                                       order_by=[F("finished_at").desc(), F("pk").desc()]))
-              .filter(nth=1).values("pk"))
     if listed_in is not None:   # a superset of the graduates whose graduating branch is listed; narrowed below
         found = (Membership.objects.filter(branch_id__in=listed_in, ended_at__isnull=True).values("person_id")
                  .union(left.filter(from_branch_id__in=listed_in).values("member_id")))
+        left = left.filter(member_id__in=found)   # the latest transfers of a page's people only, not the season's
     else:
         found = current.values("person_id").union(left.values("member_id"))
+    latest = (left.annotate(nth=Window(RowNumber(), partition_by=[F("member_id")],
+                                       order_by=[F("finished_at").desc(), F("pk").desc()]))
+              .filter(nth=1).values("pk"))
     # The facts, one join each: the current membership in a graduating branch (one, R-ENT-7), the latest transfer
     # out of one, the year's flag (one per person and year), the transfer in progress (one, R-TR-10) and its pending
     # step (one). Names are read by primary key, for the rows returned: joined too, the tables passed PostgreSQL's
@@ -158,8 +192,8 @@ def graduates(*, acting_org: Organization, year: int, branch: Organization | Non
     qs = (Person.objects.filter(pk__in=found)
           .only("pk", "name", "id_number")
           .alias(
-              cur=FilteredRelation("memberships", condition=Q(AnyOf("memberships__branch_id", marks),
-                                                              memberships__ended_at__isnull=True)),
+              cur=FilteredRelation("memberships", condition=in_marks("memberships__branch_id")
+                                   & Q(memberships__ended_at__isnull=True)),
               done=FilteredRelation("transfers", condition=Q(AnyOf("transfers__pk", latest))),
               flag=FilteredRelation("graduate_flags", condition=Q(graduate_flags__year=year)),
               open=FilteredRelation("transfers", condition=Q(transfers__status=TransferRequest.Status.PENDING)),
@@ -184,7 +218,7 @@ def graduates(*, acting_org: Organization, year: int, branch: Organization | Non
               When(step_kind=ApprovalStep.Kind.IN, then=Value(State.PENDING_IN)),
               When(step_kind=ApprovalStep.Kind.ASSIGN, then=Value(State.PENDING_ASSIGN)),
               default=Value(State.NOT_STARTED), output_field=CharField()))
-          .order_by("grad_branch_name", "name", "pk"))
+          .order_by("grad_branch_name", "grad_branch_id", "name", "pk"))
     if name:
         qs = qs.filter(name__contains=name)
     return qs.filter(grad_branch_id__in=listed_in) if listed_in is not None else qs
@@ -208,11 +242,12 @@ def state_counts(qs: QuerySet[Person]) -> dict[str, int]:
 
 
 def counts_by_branch(qs: QuerySet[Person]) -> dict[int, dict[str, int]]:
-    """Each graduating branch's count per state, in one query: the page's figures are their sums, and its list
-    reads only the branches its page falls in (`GraduatePages`)."""
+    """Each graduating branch's count per state, in one query, in the list's order of branches: the live count
+    (SQLite; a search by name), where PostgreSQL reads the kept counts (`kept_counts`)."""
     found: dict[int, dict[str, int]] = {}
-    rows = qs.order_by().values_list("grad_branch_id", "state").annotate(n=Count("pk"))
-    for branch_id, state, n in rows.values_list("grad_branch_id", "state", "n"):
+    rows = (qs.order_by().values_list("grad_branch_id", "grad_branch_name", "state").annotate(n=Count("pk"))
+            .order_by("grad_branch_name", "grad_branch_id"))
+    for branch_id, _name, state, n in rows.values_list("grad_branch_id", "grad_branch_name", "state", "n"):
         found.setdefault(branch_id, dict.fromkeys(State.LABELS, 0))[state] = n
     return {branch_id: _with_groups(counts) for branch_id, counts in found.items()}
 
@@ -228,20 +263,92 @@ def _with_groups(found: dict[str, int]) -> dict[str, int]:
     return found
 
 
-class GraduatePages:
-    """The list behind the page's Paginator. Its size and each graduating branch's share are known from
-    `counts_by_branch`, so a slice reads only the graduates of the branches it falls in: the first page of 3,000
-    graduates reads a branch or two, not all of them (issue 13). `rows_of(ids)` gives the listed graduates of those
-    branches in the page's order; `branches` are (id, name) in that order (`graduating_branches`)."""
+def kept_counts() -> bool:
+    """PostgreSQL keeps each graduate's state and each graduating branch's counts by triggers
+    (reports/graduation_sql.py), and each graduating branch's counts from them; SQLite, the development database,
+    counts live."""
+    return connection.vendor == "postgresql"
 
-    def __init__(self, *, rows_of, branches: list[tuple[int, str]], sizes: dict[int, int]):
-        self.rows_of = rows_of
-        # Branches of one name make one run: the order by branch name, then person name, mixes their people.
-        self.runs: list[tuple[list[int], int]] = []   # (branch ids, graduates listed), in the page's order
-        for _name, group in groupby(branches, key=itemgetter(1)):
-            ids = [pk for pk, _name in group]
-            self.runs.append((ids, sum(sizes.get(pk, 0) for pk in ids)))
-        self.total = sum(n for _ids, n in self.runs)
+
+class Mark(NamedTuple):
+    """A graduating branch of the season page: id, name, expected graduation, its counts (`_with_groups`)."""
+    branch_id: int
+    full_name: str
+    expected_on: dt.date
+    counts: dict[str, int]
+
+
+def season_branches(*, acting_org: Organization, year: int) -> list[tuple[int, str, dt.date]]:
+    """The subtree's branches graduating in `year`, (id, name, expected graduation) in the list's order (by name,
+    then id): one query of short rows, read once a page and passed to the others as constants."""
+    return list(graduating_branches(acting_org=acting_org, year=year)
+                .values_list("branch_id", "branch__full_name", "expected_on"))
+
+
+def kept_counts_of(*, acting_org: Organization, year: int, branch_ids: list[int],
+                   name: str = "") -> dict[int, dict[str, int]]:
+    """The kept counts of these graduating branches as the subtree sees them (PostgreSQL), in one query over a row a
+    branch: the season's rows, the branches' own and those of graduates who left one of them for a graduating branch
+    outside the subtree (`within`: reports/graduation_sql.marks_of); plus this transaction's deltas, folded at
+    commit (reports/graduation_sql.FOLD)."""
+    if not branch_ids:
+        return {}
+    if name:   # a search: the kept states of those whose name contains it, by branch
+        return _kept_found(acting_org=acting_org, year=year, branch_ids=branch_ids, name=name)
+    columns = ", ".join(State.LABELS)
+    where = "year = %s AND within < %s"
+    # A province's few hundred ids: `= ANY`, by the primary key. The root's 11,000: a hash join (as `= ANY`, each
+    # row searched the list: 216 → 82 ms at 1 M members; 456 ids joined instead: 3.5 → 27 ms).
+    many = len(branch_ids) > 1000
+    ids = "JOIN unnest(%s::bigint[]) AS b(id) ON b.id = k.branch_id" if many else "WHERE k.branch_id = ANY(%s)"
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT k.branch_id, {', '.join(f'sum(k.{s})' for s in State.LABELS)}"
+                    f" FROM (SELECT branch_id, {columns} FROM reports_graduationcount WHERE {where}"
+                    f"       UNION ALL SELECT branch_id, {columns} FROM reports_graduationdelta WHERE {where}) k"
+                    f" {ids} GROUP BY k.branch_id",
+                    [year, len(acting_org.path), year, len(acting_org.path), list(branch_ids)])
+        return {row[0]: _with_groups(dict(zip(State.LABELS, row[1:], strict=True))) for row in cur.fetchall()}
+
+
+def _kept_found(*, acting_org: Organization, year: int, branch_ids: list[int], name: str) -> dict[int, dict[str, int]]:
+    pattern = "%" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    found: dict[int, dict[str, int]] = {}
+    with connection.cursor() as cur:
+        cur.execute("SELECT k.branch_id, k.state, count(*) FROM reports_graduatemark k"
+                    " JOIN members_person p ON p.id = k.person_id"
+                    " WHERE k.branch_id = ANY(%s) AND k.year = %s AND k.within < %s AND p.name LIKE %s"
+                    " GROUP BY k.branch_id, k.state", [list(branch_ids), year, len(acting_org.path), pattern])
+        for branch_id, state, n in cur.fetchall():
+            found.setdefault(branch_id, dict.fromkeys(State.LABELS, 0))[state] = n
+    return {branch_id: _with_groups(counts) for branch_id, counts in found.items()}
+
+
+def branch_counts(*, acting_org: Organization, year: int, branch_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Each of these graduating branches' counts per state: kept (PostgreSQL) or live (SQLite), one query."""
+    if not branch_ids:
+        return {}
+    if kept_counts():
+        return kept_counts_of(acting_org=acting_org, year=year, branch_ids=branch_ids)
+    return counts_by_branch(graduates(acting_org=acting_org, year=year, marks=list(branch_ids)))
+
+
+def season_counts(*, acting_org: Organization, year: int, branch: Organization | None = None) -> dict[str, int]:
+    """Every state's count, the groups' and the total, for the subtree or one graduating branch of it."""
+    ids = [pk for pk, _name, _on in season_branches(acting_org=acting_org, year=year)
+           if branch is None or pk == branch.pk]
+    return summed(branch_counts(acting_org=acting_org, year=year, branch_ids=ids))
+
+
+class GraduatePages:
+    """The list behind the page's Paginator. Its size and each graduating branch's share are known from the
+    counts, so a slice reads only the graduates of the branches it falls in: the first page of 6,000 graduates reads
+    a few branches, not all of them (issue 13). `sizes` are (branch id, graduates listed) in the list's order;
+    `rows_of(ids)` gives the listed graduates of those branches in the list's order (by branch name, branch, person
+    name, person)."""
+
+    def __init__(self, *, rows_of, sizes: list[tuple[int, int]]):
+        self.rows_of, self.sizes = rows_of, sizes
+        self.total = sum(n for _pk, n in sizes)
 
     def __len__(self) -> int:
         return self.total
@@ -249,26 +356,37 @@ class GraduatePages:
     def __getitem__(self, window: slice) -> list[Person]:
         start, stop = window.start or 0, min(window.stop or self.total, self.total)
         chosen, skip, before = [], 0, 0
-        for ids, n in self.runs:
+        for pk, n in self.sizes:
             if n and before < stop and before + n > start:
                 skip = skip if chosen else start - before
-                chosen += ids
+                chosen.append(pk)
             before += n
         return list(self.rows_of(chosen)[skip:skip + stop - start]) if chosen else []
 
 
 def season_list(*, acting_org: Organization, year: int, branch: Organization | None = None, state: str = "",
-                name: str = "") -> tuple[list[BranchGraduation], dict[str, int], GraduatePages]:
-    """What the season page shows: the subtree's graduating branches (one query, the short list the others
-    carry), every state's count (one grouped query) and the list for a Paginator, each page of which reads the
-    graduates of its own branches only (one query)."""
-    marks = list(graduating_branches(acting_org=acting_org, year=year))
+                name: str = "") -> tuple[list[Mark], dict[str, int], GraduatePages]:
+    """What the season page shows: the subtree's graduating branches with their counts (`Mark`, in the list's
+    order), every state's count, and the list for a Paginator, each page of which reads the graduates of the
+    branches it falls in (one query). Two queries before the page: the graduating branches (short rows), and
+    their counts: kept on PostgreSQL (a row a branch, reports/graduation_sql.py; for a search by name, the kept
+    states of those found); live on SQLite (one grouped query over the graduates). No graduating branch: one query."""
+    branches = season_branches(acting_org=acting_org, year=year)
+    ids = [pk for pk, _name, _on in branches]
+    chosen = [pk for pk in ids if branch is None or pk == branch.pk]
 
     def of(**narrowed) -> QuerySet[Person]:
-        return graduates(acting_org=acting_org, year=year, branch=branch, name=name, **narrowed)
+        return graduates(acting_org=acting_org, year=year, branch=branch, name=name, marks=ids, **narrowed)
 
-    per_branch = counts_by_branch(of()) if marks else {}   # no graduating branch: nothing to ask
+    if not chosen:
+        per_branch = {}
+    elif kept_counts():
+        per_branch = kept_counts_of(acting_org=acting_org, year=year, branch_ids=ids, name=name)
+    else:
+        per_branch = counts_by_branch(of())
+    zero = _with_groups(dict.fromkeys(State.LABELS, 0))
+    marks = [Mark(pk, full_name, on, per_branch.get(pk, zero)) for pk, full_name, on in branches]
+    counts = summed({pk: per_branch.get(pk, zero) for pk in chosen})
     listed = GraduatePages(rows_of=lambda page_ids: filter_state(of(listed_in=page_ids), state),
-                           branches=[(m.branch_id, m.branch.full_name) for m in marks],
-                           sizes={pk: n[state or "total"] for pk, n in per_branch.items()})
-    return marks, summed(per_branch), listed
+                           sizes=[(pk, per_branch.get(pk, zero)[state or "total"]) for pk in chosen])
+    return marks, counts, listed

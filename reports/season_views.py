@@ -41,6 +41,7 @@ from .xlsx import Sheet, workbook, xlsx_response
 
 PER_PAGE = 50
 BRANCH_PAGE = 100
+MARKS_PAGE = 20   # the season page's list of graduating branches: a page, with a search (issue 13)
 # The bar under the figures: completed on time, late, pending, kept at school, not started.
 BAR = [(State.DONE_ON_TIME, "ok"), (State.DONE_LATE, "late"), ("pending", "pending"), (State.KEPT, "info"),
        (State.NOT_STARTED, "none")]
@@ -95,17 +96,24 @@ def _bar(counts) -> list[dict]:
 @require_GET
 @admin_required
 def graduation(request, acting):
+    """The season page. Nothing on it grows with the subtree (issue 13): the figures are sums of kept counts, the
+    graduating branches are a page of 50 with a search, the graduates a page of 50; a graduating branch is chosen
+    from the branches' list (a link), not from a menu of every one."""
     year, branch, state, query = _selection(request, acting)
-    marks, counts, listed = season_list(acting_org=acting, year=year, branch=branch, state=state, name=query)
+    branch_query = search_text(request.GET, "bq", max_length=50)  # STYLE 11: cleaned at the edge
+    every, counts, listed = season_list(acting_org=acting, year=year, branch=branch, state=state, name=query)
     page = Paginator(listed, PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page)
     for row in rows:
         row.state_label, row.tone = State.LABELS[row.state], State.BADGE[row.state]
+    shown = [m for m in every if branch_query in m.full_name] if branch_query else every
+    marks = Paginator(shown, MARKS_PAGE).get_page(request.GET.get("bpage"))
     today = timezone.localdate(timezone=SHANGHAI)
     return render(request, "reports/graduation.html", {
         "year": year, "years": sorted(set(years_marked(acting_org=acting)) | {default_year(), year}),
-        "branch": branch, "state": state, "query": query, "counts": counts, "bar": _bar(counts),
-        "page": page, "rows": rows, "marks": marks,
+        "branch": branch, "state": state, "query": query, "branch_query": branch_query, "counts": counts,
+        "bar": _bar(counts), "page": page, "rows": rows, "marks": marks, "mark_rows": list(marks),
+        "has_marks": bool(every),
         "state_choices": STATE_CHOICES, "days_left": (dt.date(year, 6, 30) - today).days,
         "days_over": (today - dt.date(year, 6, 30)).days,
         "filtered": bool(branch or state or query),

@@ -167,3 +167,35 @@ def test_the_graduation_season_reads_its_branches_first(world, who, state):
         listed[0:50]
 
     assert forced_scans(page) == []
+
+
+GRADUATION_GUARDED = (*GUARDED, "transfers_transferrequest")
+
+
+@pytest.mark.parametrize("who", ["county", "central"])
+@pytest.mark.parametrize("params", [{}, {"state": "not_started"}, {"page": "2"}])
+def test_the_graduation_page_as_served_scans_no_people_memberships_or_transfers(world, client_as, who, params):
+    """The season page as served (issue 13): the graduating branches (short rows), their kept counts
+    (reports/graduation_sql.py), a page of graduates and the year picker. Where an index serves, no query reads
+    people, memberships, transfers, steps or organizations whole (enable_seqscan off, as `forced_scans`)."""
+    actor, org = world[who]
+    client = client_as(type(actor).objects.get(pk=actor.pk), org)
+    year = BranchGraduation.objects.values_list("expected_on", flat=True).first().year
+
+    def page():
+        resp = client.get(reverse("reports:graduation"), {"year": year, **params})
+        assert resp.status_code == 200
+        assert 'class="stack graduates"' in resp.content.decode()   # ran on rows
+
+    with CaptureQueriesContext(connection) as ctx:
+        page()
+    found = []
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        for query in ctx.captured_queries:
+            if not query["sql"].lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            cur.execute("EXPLAIN " + query["sql"])
+            plan = "\n".join(row[0] for row in cur.fetchall())
+            found += [f"{t}: {query['sql'][:120]}" for t in SCAN.findall(plan) if t in GRADUATION_GUARDED]
+    assert found == []

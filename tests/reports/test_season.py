@@ -397,7 +397,9 @@ def test_the_page_costs_the_same_queries_for_10_and_500_organizations(client_as,
     large, large_admin = _university(499, members_each=1)
     few = _queries(client_as(small_admin, small), url)
     assert few == _queries(client_as(large_admin, large), url)
-    assert few <= 12
+    # the page: the graduating branches (short rows), their counts (kept on PostgreSQL, live on SQLite), a page of
+    # graduates, the years, and the session's own (issue 13)
+    assert few <= 11, few
 
 
 def test_membership_history_is_what_the_page_reads(tree, graduating):

@@ -103,4 +103,4 @@ def test_the_season_opens_at_midnight_on_1_september_shanghai_time(two_classes):
 def test_a_subtree_without_graduating_branches_asks_nothing(tree, django_assert_num_queries):
     with django_assert_num_queries(1):   # the graduating branches: none
         marks, counts, listed = season_list(acting_org=tree["uni"], year=YEAR)
-    assert (marks, counts["total"], len(listed), listed[0:50]) == ([], 0, 0, [])
+        assert (marks, counts["total"], len(listed), listed[0:50]) == ([], 0, 0, [])

@@ -163,19 +163,29 @@ BEGIN
   PERFORM set_config('tuanji.stats_defer', 'on', true);
   PERFORM set_config('tuanji.stats_people', '', true);
   PERFORM set_config('tuanji.stats_requests', '', true);
+  PERFORM set_config('tuanji.flush_hooks', '', true);
 END $$;
+-- Other apps' kept figures may defer with these (reports/graduation_sql.py): while the deferral is on, their refresh
+-- notes its ids and names its own flush function in tuanji.flush_hooks, which this flush calls after its own, each
+-- once. orgs knows no other app: it calls what was named.
 CREATE OR REPLACE FUNCTION tuanji_stats_flush() RETURNS void LANGUAGE plpgsql AS $$
-DECLARE people bigint[]; reqs bigint[];
+DECLARE people bigint[]; reqs bigint[]; hooks text[]; hook text;
 BEGIN
   people := ARRAY(SELECT DISTINCT x::bigint FROM unnest(string_to_array(current_setting('tuanji.stats_people', true), ',')) x
                    WHERE x <> '' ORDER BY 1);
   reqs := ARRAY(SELECT DISTINCT x::bigint FROM unnest(string_to_array(current_setting('tuanji.stats_requests', true), ',')) x
                  WHERE x <> '' ORDER BY 1);
+  hooks := ARRAY(SELECT DISTINCT x FROM unnest(string_to_array(current_setting('tuanji.flush_hooks', true), ',')) x
+                  WHERE x <> '' ORDER BY 1);
   PERFORM set_config('tuanji.stats_defer', 'off', true);
   PERFORM set_config('tuanji.stats_people', '', true);
   PERFORM set_config('tuanji.stats_requests', '', true);
+  PERFORM set_config('tuanji.flush_hooks', '', true);
   PERFORM tuanji_stats_refresh(people);
   PERFORM tuanji_stats_refresh_requests(reqs);
+  FOREACH hook IN ARRAY hooks LOOP
+    EXECUTE 'SELECT ' || quote_ident(hook) || '()';
+  END LOOP;
 END $$;
 """
 

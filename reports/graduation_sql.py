@@ -100,6 +100,15 @@ REFRESH = f"""
 CREATE OR REPLACE FUNCTION tuanji_grad_refresh(pids bigint[]) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
   IF pids IS NULL OR cardinality(pids) = 0 THEN RETURN; END IF;
+  IF current_setting('tuanji.stats_defer', true) = 'on' THEN
+    -- Deferred (orgs/figures_sql.py DEFER; the sweep): noted, refreshed once by tuanji_grad_flush, which
+    -- tuanji_stats_flush calls. A sweep's chunk touches a person in up to five statements.
+    PERFORM set_config('tuanji.grad_people',
+                       concat(current_setting('tuanji.grad_people', true), array_to_string(pids, ','), ','), true);
+    PERFORM set_config('tuanji.flush_hooks',
+                       concat(current_setting('tuanji.flush_hooks', true), 'tuanji_grad_flush,'), true);
+    RETURN;
+  END IF;
   -- Only who is or was a graduate: most people a statement touches are neither, and are left alone (no lock).
   pids := ARRAY(
     SELECT k.person_id FROM reports_graduatemark k WHERE k.person_id = ANY(pids)
@@ -120,6 +129,14 @@ BEGIN
             GROUP BY branch_id, year, within)
   INSERT INTO reports_graduationdelta (branch_id, year, within, {_COLS})
   SELECT branch_id, year, within, {_COLS} FROM diff WHERE {_ANY};
+END $$;
+CREATE OR REPLACE FUNCTION tuanji_grad_flush() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE people bigint[];
+BEGIN
+  people := ARRAY(SELECT DISTINCT x::bigint FROM unnest(string_to_array(current_setting('tuanji.grad_people', true), ',')) x
+                   WHERE x <> '' ORDER BY 1);
+  PERFORM set_config('tuanji.grad_people', '', true);
+  PERFORM tuanji_grad_refresh(people);
 END $$;
 """
 
@@ -242,5 +259,6 @@ DROP TRIGGER IF EXISTS tuanji_grad_{op} ON {table};""" for table in SOURCES for 
 DROP TABLE IF EXISTS reports_graduatemark;
 DROP TABLE IF EXISTS reports_graduationcount;
 DROP TABLE IF EXISTS reports_graduationdelta;
+DROP FUNCTION IF EXISTS tuanji_grad_flush();
 DROP FUNCTION IF EXISTS tuanji_grad_refresh(bigint[]);
 """

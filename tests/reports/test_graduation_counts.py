@@ -8,7 +8,7 @@ import zoneinfo
 from unittest import mock
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from members.models import Person
 from members.services.leaving import change_league_status
@@ -188,3 +188,19 @@ def test_a_search_by_name_counts_the_kept_states_of_those_found(season):
         kept = kept_counts_of(acting_org=tree["uni"], year=YEAR, branch_ids=ids, name=name)
         live = counts_by_branch(graduates(acting_org=tree["uni"], year=YEAR, name=name))
         assert kept == {pk: n for pk, n in live.items() if any(n.values())}, name
+
+
+def test_a_deferred_refresh_waits_for_the_flush_of_the_figures_and_then_agrees(season):
+    """The sweep defers the kept figures to one refresh a chunk (orgs/figures_sql.py DEFER): the graduation counts
+    defer with them and are refreshed by the same flush (tuanji.flush_hooks), once."""
+    tree = season
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT tuanji_stats_defer()")
+        apply_for_transfer(member=tree["people"][0], to_org=tree["firm"], reason="employed_with_org")
+        assert season_counts(acting_org=tree["uni"], year=YEAR)[State.PENDING_OUT] == 0   # noted, not refreshed
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT tuanji_stats_flush()")
+            cursor.execute("SELECT current_setting('tuanji.grad_people', true), current_setting('tuanji.flush_hooks', true)")
+            assert cursor.fetchone() == ("", "")
+    assert agree(tree)[State.PENDING_OUT] == 1

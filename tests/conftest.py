@@ -8,7 +8,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.factors import authenticator_of, needs_second_factor
 from config.sessions import start as start_session_clock
+from tests import emptying
 from tests.factories import make_id_number
+from tests.snapshots import built_once
+
+emptying.install()  # after a transactional test on PostgreSQL: DELETE with triggers off, not TRUNCATE
 
 
 def pytest_collection_modifyitems(config, items):
@@ -30,7 +34,12 @@ def pytest_collection_modifyitems(config, items):
 def tree(db):
     """central > province > university committee > general branch > 2 branches; a company committee with
     one branch; a Xinjiang province with one branch. An admin (书记) at every level but the central one,
-    which has its own admin too."""
+    which has its own admin too. Built through the services once per test process; later tests get the same
+    rows back (tests/snapshots.py), transactional tests a build of their own."""
+    return built_once("tree", build_tree)
+
+
+def build_tree():
     from members.services import enter_cadre
     from orgs.models import OrgType
     from orgs.services import create_org

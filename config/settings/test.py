@@ -17,3 +17,8 @@ LANGUAGE_CODE = "zh-hans"
 
 STATIC_ROOT = None  # served from the source folders (WhiteNoise finders); nothing collected
 WHITENOISE_USE_FINDERS = True
+
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # A commit here does not wait for the disk (synchronous_commit, this connection only; no server setting): a
+    # test database loses nothing it needs by that, and transactional tests commit each statement.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"

@@ -2,7 +2,8 @@
 audit_auditevent whoever sends them (two django-pgtrigger triggers, installed by a migration); on SQLite the model
 layer refuses (tests/test_audit.py: save, delete, bulk update and bulk delete raise). TRUNCATE, which Django's
 flush between transactional tests uses, fires neither trigger. The role design of docs/user-guide.md 4.9 keeps
-deletes from the application's own role; the archiver's role may."""
+deletes from the application's own role; the archiver's role may. Between this suite's transactional tests
+tests/emptying.py empties the tables by DELETE with triggers off instead: that empties the table too."""
 import pgtrigger
 import pytest
 from django.core.management import CommandError, call_command
@@ -11,6 +12,7 @@ from django.db import DatabaseError, connection, transaction
 from audit.archive import DELETE_TRIGGER, archive_events
 from audit.models import AuditEvent
 from audit.services import record
+from tests import emptying
 
 from .support import event_at, years_ago
 
@@ -63,6 +65,17 @@ def test_a_flush_between_transactional_tests_still_empties_the_table():
     record(actor=None, action="test.flushed")
     call_command("flush", interactive=False, verbosity=0)
     assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_suites_emptying_between_transactional_tests_empties_the_table_and_leaves_the_triggers_on():
+    """tests/emptying.py: a DELETE with the triggers off for its own transaction only."""
+    record(actor=None, action="test.emptied")
+    assert emptying.empty_tables(connection)
+    assert not AuditEvent.objects.exists()
+    event = record(actor=None, action="test.after")
+    with pytest.raises(DatabaseError, match="Cannot delete rows from audit_auditevent"):
+        _sql("DELETE FROM audit_auditevent WHERE id = %s", event.pk)
 
 
 # the roles of docs/user-guide.md 4.9, created inside the test's transaction and gone with its rollback ------------

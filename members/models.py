@@ -176,8 +176,8 @@ class NumberSegment(models.Model):
 
 
 class ImportJob(models.Model):
-    """An uploaded workbook checked, then imported, outside the request (issue 5). Its state lives here,
-    so the progress page survives a reload; only members/importing/jobs.py writes it."""
+    """An uploaded workbook checked, then imported, by tasks (issue 5, issue 14). Its state lives here, so the
+    progress page survives a reload and a task re-reads it; only members/importing/jobs.py writes it."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")
@@ -186,6 +186,13 @@ class ImportJob(models.Model):
         IMPORTING = "importing", _("正在导入")
         DONE = "done", _("已导入")
         FAILED = "failed", _("未能完成")
+
+    class Marked(models.TextChoices):
+        """The file with its bad cells marked, built by a task once a check finds problems (issue 14)."""
+        NONE = "", _("无")
+        BUILDING = "building", _("正在生成")
+        READY = "ready", _("可下载")
+        FAILED = "failed", _("无法生成")
 
     actor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="import_jobs")
     acting_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
@@ -200,6 +207,8 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)  # the worker's heartbeat
     finished_at = models.DateTimeField(null=True, blank=True)
+    marked = models.CharField(max_length=10, choices=Marked.choices, default=Marked.NONE, blank=True)
+    marked_content = models.BinaryField(default=b"", blank=True)  # emptied with file_content
 
     class Meta:
         indexes = [models.Index(fields=["actor", "-created_at"], name="import_job_actor")]

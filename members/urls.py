@@ -57,6 +57,7 @@ import_patterns = ([
     path("templates/<str:kind>.xlsx", imports.template, name="template"),
     path("jobs/<int:pk>/", imports.job_page, name="job"),
     path("jobs/<int:pk>/confirm/", imports.confirm, name="confirm"),
+    path("jobs/<int:pk>/retry/", imports.retry, name="retry"),
     path("jobs/<int:pk>/marked.xlsx", imports.marked, name="marked"),
     path("export/", exports.export_page, name="export"),
     path("export/members.xlsx", exports.export_members, name="export_members"),

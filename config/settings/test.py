@@ -17,3 +17,8 @@ LANGUAGE_CODE = "zh-hans"
 
 STATIC_ROOT = None  # served from the source folders (WhiteNoise finders); nothing collected
 WHITENOISE_USE_FINDERS = True
+
+# Issue 14: tasks run at once, in the caller (the request, the service): a test sees their outcome on return.
+# tests/test_tasks.py and tests/members/test_import_worker.py go through the database backend and a real db_worker.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TASK_RETRY_DELAYS = [0, 0, 0]

@@ -88,9 +88,9 @@ def _compose_sql() -> tuple[str, list]:
     return sql, params
 
 
-def insert_messages(events: list[tuple[str, int]], *, now) -> list[tuple[str, str]]:
-    """Write the messages of `events` in one statement; return (text, address) of every recipient with an
-    e-mail address, in the order of the events (the text whole: only the message is cut to 300 characters)."""
+def insert_messages(events: list[tuple[str, int]], *, now) -> list[int]:
+    """Write the messages of `events` in one statement; return the ids of those whose recipient has an e-mail
+    address, in the order of the events (transfers/mail.py mails them)."""
     if not events:
         return []
     compose, params = _compose_sql()
@@ -99,10 +99,10 @@ def insert_messages(events: list[tuple[str, int]], *, now) -> list[tuple[str, st
     {compose},
     ins AS (INSERT INTO transfers_message (recipient_id, request_id, event, text, link, created_at)
             SELECT recipient_id, request_id, event, left(text, 300), link, %s::timestamptz
-              FROM composed ORDER BY ord, recipient_id)
-    SELECT c.text, p.email FROM composed c JOIN members_person p ON p.id = c.recipient_id
-     WHERE p.email <> '' ORDER BY c.ord, c.recipient_id"""
+              FROM composed ORDER BY ord, recipient_id
+            RETURNING id, recipient_id)
+    SELECT i.id FROM ins i JOIN members_person p ON p.id = i.recipient_id WHERE p.email <> '' ORDER BY i.id"""
     ords = list(range(len(events)))
     with connection.cursor() as cursor:
         cursor.execute(sql, [ords, [e for e, _pk in events], [pk for _e, pk in events], *params, now])
-        return cursor.fetchall()
+        return [pk for (pk,) in cursor.fetchall()]

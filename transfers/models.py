@@ -116,6 +116,7 @@ class Message(models.Model):
     link = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    mailed_at = models.DateTimeField(null=True, blank=True)  # issue 14: e-mailed once (transfers/mail.py)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Issue 14: /healthz and /readyz answered before anything else (no host check, HTTPS redirect, session or sign-in).
+    "config.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Issue 12: Content-Security-Policy (CONTENT_SECURITY_POLICY below) and Permissions-Policy on every response.
     "csp.middleware.CSPMiddleware",

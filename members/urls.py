@@ -3,7 +3,20 @@ The organization pages live here because they list people (docs/architecture.md:
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
-from .views import accounts, completion, editing, exports, factors, imports, lifecycle, orgs, passkeys, people, posts
+from .views import (
+    accounts,
+    completion,
+    editing,
+    exports,
+    factors,
+    imports,
+    lifecycle,
+    orgs,
+    passkeys,
+    people,
+    posts,
+    preferences,
+)
 
 # /people/, namespace "people" (issue 3 item 7)
 people_patterns = ([
@@ -11,6 +24,7 @@ people_patterns = ([
     path("cadres/", people.cadres, name="cadres"),
     path("me/", people.me, name="me"),
     path("me/edit/", editing.edit_me, name="edit_me"),
+    path("me/reminders/", preferences.reminders, name="reminders"),  # issue 14: only the person's own
     path("new/member/", editing.enter_member_view, name="enter_member"),
     path("new/cadre/", editing.enter_cadre_view, name="enter_cadre"),
     path("<int:pk>/", people.detail, name="detail"),

@@ -4,12 +4,13 @@ database is away (config/tasks.py); each message is mailed once (`mailed_at`), h
 from django.conf import settings
 from django.core.mail import get_connection, send_mass_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from config.tasks import retrying
 
+from .message_texts import render
 from .models import Message
 
 CHUNK = 200  # messages locked, mailed over one connection and marked per transaction
@@ -21,19 +22,26 @@ def send_message_mail(message_ids: list[int]) -> int:
     """One mail per message (nobody sees anyone else's address). Messages already mailed, or being mailed by another
     run of this task (SKIP LOCKED), are left alone. Returns how many were sent."""
     sent = 0
-    subject = _("团籍：组织关系转接提醒")
     for start in range(0, len(message_ids), CHUNK):
         with transaction.atomic():
             rows = list(Message.objects.select_for_update(skip_locked=True, of=("self",))
                         .filter(pk__in=message_ids[start:start + CHUNK], mailed_at=None)
                         .exclude(recipient__email="").order_by("pk")
-                        .values_list("pk", "text", "recipient__email"))
+                        .select_related("step", "recipient").only("code", "params", "text", "step__status", "recipient__email",
+                                                     "recipient__language"))
             if not rows:
                 continue
             # A mail server that refuses raises here: the transaction rolls back, nothing is marked, `retrying` waits
             # and tries again. Mailed but not marked (the database lost after sending) is mailed again: at least once.
-            send_mass_mail([(subject, text, settings.DEFAULT_FROM_EMAIL, [address]) for _pk, text, address in rows],
+            send_mass_mail([in_language(m.recipient.language, lambda m=m: (
+                _("团籍：组织关系转接提醒"), render(m), settings.DEFAULT_FROM_EMAIL, [m.recipient.email])) for m in rows],
                            connection=get_connection(fail_silently=False))
-            Message.objects.filter(pk__in=[pk for pk, _text, _address in rows]).update(mailed_at=timezone.now())
+            Message.objects.filter(pk__in=[m.pk for m in rows]).update(mailed_at=timezone.now())
         sent += len(rows)
     return sent
+
+
+def in_language(language: str, compose):
+    """`compose()` in the recipient's language (Person.language, issue 14)."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return compose()

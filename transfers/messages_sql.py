@@ -1,4 +1,4 @@
-"""`deliver_many` on PostgreSQL (issue 13): the messages of thousands of events built and written by one
+"""`deliver_many` on PostgreSQL (issue 13; codes and parameters, issue 14): the messages of thousands of events built and written by one
 INSERT … SELECT, no Python object a message. The same rows as messages.py's `_compose` writes: its texts are
 the same translated templates, split here into literal pieces (parameters) and the columns they name; its
 recipients the same R-AUTH-3 approvers and parties. tests/transfers (the sweep's and the batch's end states,
@@ -42,7 +42,8 @@ def _link(column: str) -> tuple[str, list]:
 
 
 def _compose_sql() -> tuple[str, list]:
-    """The SELECT of (ord, recipient, request, event, text, link) rows for the events in `ev`."""
+    """The SELECT of (ord, recipient, request, event, text, link, params, step) rows for the events in `ev`; the
+    code is the event, the parameters those of messages.py's `_compose`."""
     kind = _label("s.kind", ApprovalStep.Kind.choices)
     step_status = _label("s.status", ApprovalStep.Status.choices)
     req_status = _label("r.status", TransferRequest.Status.choices)
@@ -56,7 +57,11 @@ def _compose_sql() -> tuple[str, list]:
     sql = f"""
     steps AS (SELECT ev.ord, ev.event, s.org_id, o.parent_id, r.id AS request_id, r.member_id, r.initiated_by_id,
                      CASE WHEN ev.event = 'step_opened' THEN {opened} ELSE {decided} END AS text,
-                     CASE WHEN ev.event = 'step_opened' THEN %s ELSE {link} END AS link
+                     CASE WHEN ev.event = 'step_opened' THEN %s ELSE {link} END AS link,
+                     CASE WHEN ev.event = 'step_opened'
+                          THEN jsonb_build_object('who', m.name, 'kind', s.kind, 'org', o.full_name)
+                          ELSE jsonb_build_object('who', m.name, 'org', o.full_name, 'status', s.status) END AS params,
+                     CASE WHEN ev.event = 'step_opened' THEN s.id END AS step_id
                 FROM ev JOIN transfers_approvalstep s ON s.id = ev.obj_id
                 JOIN orgs_organization o ON o.id = s.org_id
                 JOIN transfers_transferrequest r ON r.id = s.request_id
@@ -64,7 +69,11 @@ def _compose_sql() -> tuple[str, list]:
                WHERE ev.event IN ('step_opened', 'step_decided')),
     reqs AS (SELECT ev.ord, ev.event, r.id AS request_id, r.member_id, r.initiated_by_id,
                     concat({finished}, CASE WHEN r.status = %s AND r.to_branch_id IS NOT NULL THEN {branch} END) AS text,
-                    {link} AS link
+                    {link} AS link,
+                    jsonb_build_object('who', m.name, 'status', r.status)
+                    || CASE WHEN r.status = %s AND r.to_branch_id IS NOT NULL
+                            THEN jsonb_build_object('branch', b.full_name) ELSE '{{}}'::jsonb END AS params,
+                    NULL::bigint AS step_id
                FROM ev JOIN transfers_transferrequest r ON r.id = ev.obj_id
                JOIN members_person m ON m.id = r.member_id
                LEFT JOIN orgs_organization b ON b.id = r.to_branch_id
@@ -74,17 +83,19 @@ def _compose_sql() -> tuple[str, list]:
                      ON c.org_id IN (st.org_id, st.parent_id) AND c.is_admin
                     AND c.ended_at IS NULL AND c.confirmed_at IS NOT NULL
                   WHERE st.event = 'step_opened'),
-    parties AS (SELECT ord, event, request_id, member_id, initiated_by_id, text, link FROM steps
+    parties AS (SELECT ord, event, request_id, member_id, initiated_by_id, text, link, params, step_id FROM steps
                  WHERE event <> 'step_opened'
-                UNION ALL SELECT ord, event, request_id, member_id, initiated_by_id, text, link FROM reqs),
-    composed AS MATERIALIZED (SELECT st.ord, a.person_id AS recipient_id, st.request_id, st.event, st.text, st.link
+                UNION ALL SELECT ord, event, request_id, member_id, initiated_by_id, text, link, params, step_id FROM reqs),
+    composed AS MATERIALIZED (SELECT st.ord, a.person_id AS recipient_id, st.request_id, st.event, st.text, st.link,
+                                     st.params, st.step_id
                    FROM steps st JOIN approvers a ON a.ord = st.ord
                  UNION ALL
-                 SELECT DISTINCT p.ord, w.recipient_id, p.request_id, p.event, p.text, p.link
+                 SELECT DISTINCT p.ord, w.recipient_id, p.request_id, p.event, p.text, p.link, p.params, p.step_id
                    FROM parties p CROSS JOIN LATERAL (VALUES (p.member_id), (p.initiated_by_id)) w(recipient_id)
                   WHERE w.recipient_id IS NOT NULL)"""
     params = [*opened_p, *decided_p, reverse("transfers:inbox"), *link_p,
-              *finished_p, TransferRequest.Status.COMPLETED, *branch_p, *link_p]
+              *finished_p, TransferRequest.Status.COMPLETED, *branch_p, *link_p,
+              TransferRequest.Status.COMPLETED]
     return sql, params
 
 
@@ -97,8 +108,9 @@ def insert_messages(events: list[tuple[str, int]], *, now) -> list[int]:
     sql = f"""
     WITH ev AS (SELECT * FROM unnest(%s::int[], %s::text[], %s::bigint[]) AS e(ord, event, obj_id)),
     {compose},
-    ins AS (INSERT INTO transfers_message (recipient_id, request_id, event, text, link, created_at)
-            SELECT recipient_id, request_id, event, left(text, 300), link, %s::timestamptz
+    ins AS (INSERT INTO transfers_message (recipient_id, request_id, step_id, event, code, params, text, link,
+                                           created_at)
+            SELECT recipient_id, request_id, step_id, event, event, params, left(text, 300), link, %s::timestamptz
               FROM composed ORDER BY ord, recipient_id
             RETURNING id, recipient_id)
     SELECT i.id FROM ins i JOIN members_person p ON p.id = i.recipient_id WHERE p.email <> '' ORDER BY i.id"""

@@ -270,6 +270,12 @@ IDENTITY_VERIFIER = env("IDENTITY_VERIFIER", default="members.verification.Local
 TRANSFER_AUTO_APPROVE_AFTER = timedelta(hours=env.int("TRANSFER_AUTO_APPROVE_HOURS", default=15 * 24))
 TRANSFER_OVERDUE_AFTER = timedelta(hours=env.int("TRANSFER_OVERDUE_HOURS", default=72))
 TRANSFER_BATCH_LIMIT = 30  # R-TR-9
+# Issue 14: reminders (reports/reminders.py): escalation to the approvers' superior, and "approved automatically soon".
+REMINDER_ESCALATE_AFTER = timedelta(hours=env.int("REMINDER_ESCALATE_HOURS", default=120))
+REMINDER_AUTO_SOON = timedelta(hours=env.int("REMINDER_AUTO_SOON_HOURS", default=48))
+REMINDER_EVERY = timedelta(minutes=env.int("REMINDER_EVERY_MINUTES", default=10))  # run_schedule: how often
+# The address the site is reached at (https://tuanji.example.org), for links in the reminder mail; none when empty.
+SITE_URL = env("SITE_URL", default="").rstrip("/")
 
 
 # Issue 14: background work (imports, the marked workbook, transfer mail) is a task (STYLE rule 12). One setting

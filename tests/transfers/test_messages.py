@@ -167,7 +167,7 @@ def test_the_sql_delivery_writes_what_the_python_one_writes(tree, member, django
     def written(deliver):
         with transaction.atomic():
             to_mail = deliver(events)
-            rows = sorted((m.recipient_id, m.request_id, m.step_id, m.event, m.code, sorted(m.params.items()), m.text, m.link)
+            rows = sorted((m.recipient_id, m.request_id, m.step_id or 0, m.event, m.code, sorted(m.params.items()), m.text, m.link)
                           for m in Message.objects.all())
             mails = sorted(Message.objects.filter(pk__in=to_mail).values_list("text", "recipient__email"))
             Message.objects.all().delete()

@@ -17,3 +17,10 @@ class AuditConfig(AppConfig):
         user_logged_out.connect(signin.logged_out, dispatch_uid="audit.signin.logged_out")
         user_login_failed.connect(signin.login_failed, dispatch_uid="audit.signin.login_failed")
         user_locked_out.connect(signin.locked_out, dispatch_uid="audit.signin.locked_out")
+
+        # Issue 14: one log line per task a worker runs (config/tasks.py), through the ID-number mask.
+        from django_tasks.signals import task_finished
+
+        from config.tasks import log_task
+
+        task_finished.connect(log_task, dispatch_uid="config.tasks.log_task")

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from members import urls as member_urls
-from members.views import accounts
+from members.views import accounts, preferences
 
 from . import views
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("people/", include(member_urls.people_patterns)),
     path("lifecycle/", include(member_urls.lifecycle_patterns)),
     path("reports/", include("reports.urls")),
+    # Issue 14: the switch also sets a signed-in person's mail language (before Django's own, which it wraps).
+    path("i18n/setlang/", preferences.language_switch, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("session/", views.session_keepalive, name="session_keepalive"),  # R-ACC-5: static/js/session.js
     path("csp-report/", views.csp_report, name="csp_report"),  # issue 12: Content-Security-Policy reports

@@ -70,6 +70,9 @@ class Person(AbstractBaseUser, PermissionsMixin):
     league_status = models.CharField(_("团籍状态"), max_length=10, choices=LeagueStatus.choices,
                                      default=LeagueStatus.NORMAL, db_index=True)
     league_status_on = models.DateField(_("团籍状态变更日期"), null=True, blank=True)
+    # Issue 14: the language of the person's mail (pages follow the page's language); set by the language switch.
+    language = models.CharField(_("语言"), max_length=10, choices=[("zh-hans", "简体中文"), ("en", "English")],
+                                default="zh-hans")  # settings.LANGUAGES
 
     objects = PersonManager()
 
@@ -104,6 +107,29 @@ class Person(AbstractBaseUser, PermissionsMixin):
 
     def has_usable_password(self):
         return self.password_set and super().has_usable_password()
+
+
+class ReminderOptOut(models.Model):
+    """Issue 14: a kind of reminder the person does not want (reports/reminders.py sends the kinds)."""
+
+    class Kind(models.TextChoices):
+        OVERDUE = "overdue", _("转接审批超时未处理（72 小时）")
+        ESCALATION = "escalation", _("下级组织的审批超时未处理（督办，120 小时）")
+        AUTO_SOON = "auto_soon", _("转接审批即将超时自动同意（48 小时内）")
+        GRADUATION = "graduation", _("毕业季：办理组织关系转接（每周）")
+        GRADUATION_LIST = "graduation_list", _("毕业季：本支部尚未办理转接的毕业生（每周）")
+        TURNING_28 = "turning_28", _("本支部 90 天内年满 28 周岁的团员（每月）")
+        INCOMPLETE = "incomplete", _("本支部信息不完整的人员（每月）")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="reminder_opt_outs")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "kind"], name="reminder_opt_out_once")]
+
+    def __str__(self):
+        return f"{self.person_id}: {self.kind}"
 
 
 class Membership(models.Model):
@@ -176,8 +202,8 @@ class NumberSegment(models.Model):
 
 
 class ImportJob(models.Model):
-    """An uploaded workbook checked, then imported, outside the request (issue 5). Its state lives here,
-    so the progress page survives a reload; only members/importing/jobs.py writes it."""
+    """An uploaded workbook checked, then imported, by tasks (issue 5, issue 14). Its state lives here, so the
+    progress page survives a reload and a task re-reads it; only members/importing/jobs.py writes it."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("排队中")
@@ -186,6 +212,13 @@ class ImportJob(models.Model):
         IMPORTING = "importing", _("正在导入")
         DONE = "done", _("已导入")
         FAILED = "failed", _("未能完成")
+
+    class Marked(models.TextChoices):
+        """The file with its bad cells marked, built by a task once a check finds problems (issue 14)."""
+        NONE = "", _("无")
+        BUILDING = "building", _("正在生成")
+        READY = "ready", _("可下载")
+        FAILED = "failed", _("无法生成")
 
     actor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="import_jobs")
     acting_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
@@ -200,6 +233,8 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)  # the worker's heartbeat
     finished_at = models.DateTimeField(null=True, blank=True)
+    marked = models.CharField(max_length=10, choices=Marked.choices, default=Marked.NONE, blank=True)
+    marked_content = models.BinaryField(default=b"", blank=True)  # emptied with file_content
 
     class Meta:
         indexes = [models.Index(fields=["actor", "-created_at"], name="import_job_actor")]

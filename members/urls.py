@@ -3,7 +3,20 @@ The organization pages live here because they list people (docs/architecture.md:
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
-from .views import accounts, completion, editing, exports, factors, imports, lifecycle, orgs, passkeys, people, posts
+from .views import (
+    accounts,
+    completion,
+    editing,
+    exports,
+    factors,
+    imports,
+    lifecycle,
+    orgs,
+    passkeys,
+    people,
+    posts,
+    preferences,
+)
 
 # /people/, namespace "people" (issue 3 item 7)
 people_patterns = ([
@@ -11,6 +24,7 @@ people_patterns = ([
     path("cadres/", people.cadres, name="cadres"),
     path("me/", people.me, name="me"),
     path("me/edit/", editing.edit_me, name="edit_me"),
+    path("me/reminders/", preferences.reminders, name="reminders"),  # issue 14: only the person's own
     path("new/member/", editing.enter_member_view, name="enter_member"),
     path("new/cadre/", editing.enter_cadre_view, name="enter_cadre"),
     path("<int:pk>/", people.detail, name="detail"),
@@ -57,6 +71,7 @@ import_patterns = ([
     path("templates/<str:kind>.xlsx", imports.template, name="template"),
     path("jobs/<int:pk>/", imports.job_page, name="job"),
     path("jobs/<int:pk>/confirm/", imports.confirm, name="confirm"),
+    path("jobs/<int:pk>/retry/", imports.retry, name="retry"),
     path("jobs/<int:pk>/marked.xlsx", imports.marked, name="marked"),
     path("export/", exports.export_page, name="export"),
     path("export/members.xlsx", exports.export_members, name="export_members"),

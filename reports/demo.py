@@ -11,12 +11,13 @@ import re
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from members.models import CadrePost, Membership
+from members.models import CadrePost, Membership, ReminderOptOut
 from orgs.models import Organization, OrgType
 from transfers.models import TransferRequest
 
 from .graduation import SHANGHAI
 from .models import GraduateFlag
+from .reminders import KINDS, in_graduation_season, local_day, run_reminders, send
 from .services import flag_graduate, set_graduation
 
 CLASS_OF = "2022级"
@@ -78,3 +79,17 @@ def seed_roster_history() -> int:
             Membership.objects.filter(pk=m.pk).update(started_at=start)
             moved += 1
     return moved
+
+
+def seed_reminders() -> dict[str, int]:
+    """Issue 14: each kind of reminder in someone's message center. The reminders due now (the demo's overdue and
+    nearly automatic steps, its incomplete records and members turning 28), and outside the season the graduation
+    season's as its first day would send them, dated today. Idempotent like the reminders themselves."""
+    now = timezone.now()
+    day = local_day(now)
+    sent = run_reminders(now=now)
+    if not in_graduation_season(day):
+        first_day = dt.date(next_30_june(day).year, 5, 1)
+        for kind in (ReminderOptOut.Kind.GRADUATION, ReminderOptOut.Kind.GRADUATION_LIST):
+            sent[kind] += send(kind, KINDS[kind](now, first_day), now=now, day=day)
+    return sent

@@ -46,3 +46,32 @@ class GraduateFlag(models.Model):
 
     def __str__(self):
         return f"{self.person_id} {self.year} {self.kind}"
+
+
+class ReminderLog(models.Model):
+    """Issue 14: a reminder of one kind sent to one person in one period — the day (daily kinds), that week's Monday
+    (weekly) or the month's first day (monthly), Asia/Shanghai. Written with the message, in its transaction, by an
+    INSERT … ON CONFLICT DO NOTHING (reports/reminders.py): two schedulers at once send it once."""
+    person = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20)  # members.ReminderOptOut.Kind
+    period = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "kind", "period"], name="reminder_once_a_period")]
+
+    def __str__(self):
+        return f"{self.person_id} {self.kind} {self.period}"
+
+
+class ReminderDigest(models.Model):
+    """Issue 14: the day's one mail to a person, gathering that day's reminders (reports/reminder_mail.py)."""
+    person = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(null=True, blank=True)  # set when mailed
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "day"], name="reminder_digest_once_a_day")]
+
+    def __str__(self):
+        return f"{self.person_id} {self.day}"

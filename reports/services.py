@@ -17,6 +17,7 @@ from access.permissions import ensure_acting_as, ensure_within
 from audit.services import record, refusals_audited
 from members.models import CadrePost, Membership, Person
 from orgs.models import Organization, OrgType
+from transfers.message_texts import render
 from transfers.models import Message
 
 from .graduation import FIRST_YEAR, LAST_YEAR, State, graduates
@@ -149,6 +150,13 @@ def unflag_graduate(*, actor, acting_org: Organization | None, person: Person, y
     return True
 
 
+def _message(**fields) -> Message:
+    """Issue 14: a code and its parameters, rendered in the reader's language; `text` in the writer's, for the logs."""
+    message = Message(code=fields["event"], **fields)
+    message.text = render(message)[:300]
+    return message
+
+
 @refusals_audited("graduation.remind")
 def send_graduation_reminders(*, actor, acting_org: Organization, year: int,
                               branch: Organization | None = None) -> dict[str, int]:
@@ -165,11 +173,9 @@ def send_graduation_reminders(*, actor, acting_org: Organization, year: int,
                                             recipient_id__in=[pk for pk, _b, _n in due])
                      .values_list("recipient_id", flat=True))
         send = [(pk, b, name) for pk, b, name in due if pk not in recent]
-        target = _("%(y)d年6月30日") % {"y": year}
         apply_link = reverse("transfers:apply")
-        rows = [Message(recipient_id=pk, event=REMINDER, link=apply_link, created_at=now,
-                        text=(_("毕业季提醒：您所在的%(b)s即将毕业，请在%(t)s前办理团组织关系转接。")
-                              % {"b": name, "t": target})[:300]) for pk, _b, name in send]
+        rows = [_message(recipient_id=pk, event=REMINDER, link=apply_link, created_at=now,
+                         params={"b": name, "year": year}) for pk, _b, name in send]
         per_branch: dict[int, tuple[str, int]] = {}
         for _pk, b, name in send:
             per_branch[b] = (name, per_branch.get(b, (name, 0))[1] + 1)
@@ -179,9 +185,8 @@ def send_graduation_reminders(*, actor, acting_org: Organization, year: int,
         for person_id, org_id in admins:
             name, n = per_branch[org_id]
             link = f"{page}?{urlencode({'year': year, 'branch': org_id, 'state': State.NOT_STARTED})}"
-            rows.append(Message(recipient_id=person_id, event=REMINDER_ADMIN, link=link, created_at=now,
-                                text=(_("毕业季提醒：%(b)s有%(n)d名毕业生尚未办理团组织关系转接，请督促在%(t)s前办理。")
-                                      % {"b": name, "n": n, "t": target})[:300]))
+            rows.append(_message(recipient_id=person_id, event=REMINDER_ADMIN, link=link, created_at=now,
+                                 params={"b": name, "n": n, "year": year}))
         Message.objects.bulk_create(rows)
         result = {"members": len(send), "admins": len(rows) - len(send), "skipped": len(due) - len(send)}
         record(actor=actor, action="graduation.remind", target=branch, acting_org=acting_org, year=year, **result)

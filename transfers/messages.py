@@ -1,19 +1,19 @@
 """Who hears about what (消息中心): in-app messages for every new pending step, decision, automatic
 approval and completion, to the member, the initiator and the approvers; e-mail where an address is on
-file. Runs after commit (transfers/notify.py), so a rolled-back decision never announces itself."""
+file. Runs after commit (transfers/notify.py), so a rolled-back decision never announces itself; the mail itself is
+a task (transfers/mail.py, issue 14), queued when the messages are committed, so no request waits for a mail server."""
 import logging
 from typing import NamedTuple
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
-from django.db import connection
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from members.models import CadrePost, Person
 from orgs.models import Organization
 
+from .mail import send_message_mail
+from .message_texts import render
 from .messages_sql import insert_messages
 from .models import ApprovalStep, Message, TransferRequest
 
@@ -63,18 +63,23 @@ def deliver(event: str, obj_id: int) -> None:
     deliver_many([(event, obj_id)])
 
 
-def deliver_many(events: list[tuple[str, int]]) -> None:
+def deliver_many(events: list[tuple[str, int]]) -> list[int]:
     """The messages of many events (a sweep's chunk, R-TR-7; a batch) with a fixed number of queries, reading
     plain rows (no model instances: a chunk has thousands of events): the same rows as `deliver` of each. On
-    PostgreSQL one INSERT … SELECT builds and writes them all (messages_sql.py)."""
+    PostgreSQL one INSERT … SELECT builds and writes them all (messages_sql.py). Returns the ids of the messages whose
+    recipient has an e-mail address: a task mails them once this transaction has committed."""
     if connection.vendor == "postgresql":
-        _send(insert_messages(events, now=timezone.now()))
+        to_mail = insert_messages(events, now=timezone.now())
     else:
-        deliver_rows(events)
+        to_mail = deliver_rows(events)
+    if to_mail:
+        transaction.on_commit(lambda: send_message_mail.enqueue(to_mail))
+    return to_mail
 
 
-def deliver_rows(events: list[tuple[str, int]]) -> None:
-    """deliver_many's messages composed in Python (SQLite; tests/transfers/test_messages.py holds the SQL to it)."""
+def deliver_rows(events: list[tuple[str, int]]) -> list[int]:
+    """deliver_many's messages composed in Python (SQLite; tests/transfers/test_messages.py holds the SQL to it).
+    Returns the ids of those to e-mail, as `insert_messages` does."""
     steps = {row[0]: _Step(*row[:6], _Request(*row[6:])) for row in ApprovalStep.objects.filter(
         pk__in={pk for event, pk in events if event in STEP_EVENTS}).values_list(
         "pk", "kind", "status", "org_id", "org__parent_id", "org__full_name",
@@ -85,27 +90,26 @@ def deliver_rows(events: list[tuple[str, int]]) -> None:
     approvers = _approvers({(steps[pk].org_id, steps[pk].org_parent_id) for event, pk in events
                             if event == "step_opened"})
     labels = _Labels()
-    messages, mails = [], []
+    messages = []
     for event, obj_id in events:
         step = steps[obj_id] if event in STEP_EVENTS else None
         request = step.request if step else requests[obj_id]
-        recipients, text, link = _compose(event, step, request, approvers, labels)
+        recipients, params, link = _compose(event, step, request, approvers, labels)
         if not recipients:
             continue
-        messages += [Message(recipient_id=pk, request_id=request.pk, event=event, text=text[:300], link=link)
-                     for pk in recipients]
-        mails.append((recipients, text))
+        messages += [_message(recipient_id=pk, request_id=request.pk, event=event, code=event, params=params,
+                              step_id=step.pk if event == "step_opened" else None, link=link)
+                     for pk in sorted(recipients)]
     Message.objects.bulk_create(messages)
-    _mail(mails)
+    with_address = set(Person.objects.filter(pk__in={m.recipient_id for m in messages}).exclude(email="")
+                       .values_list("pk", flat=True))
+    return [m.pk for m in messages if m.recipient_id in with_address]
 
 
 class _Labels:
-    """The display names of the choices and the links, each worked out once per delivery."""
+    """The links, each worked out once per delivery."""
 
     def __init__(self):
-        self.kind = {value: str(label) for value, label in ApprovalStep.Kind.choices}
-        self.step_status = {value: str(label) for value, label in ApprovalStep.Status.choices}
-        self.request_status = {value: str(label) for value, label in TransferRequest.Status.choices}
         self.inbox = reverse("transfers:inbox")
         self._details = {}
 
@@ -116,45 +120,26 @@ class _Labels:
 
 
 def _compose(event: str, step: _Step | None, request: _Request, approvers, labels: _Labels
-             ) -> tuple[set[int], str, str]:
+             ) -> tuple[set[int], dict, str]:
+    """(recipients, the code's parameters, link); the code is the event (transfers/message_texts.py)."""
     who = request.member_name
     if event == "step_opened":
-        recipients = approvers[step.org_id]
-        text = _("%(who)s 的组织关系转接等待您处理：%(kind)s（%(org)s）") % {
-            "who": who, "kind": labels.kind[step.kind], "org": step.org_name}
-        link = labels.inbox
-    elif event == "step_decided":
-        recipients = _parties(request)
-        text = _("%(who)s 的组织关系转接：%(org)s %(status)s") % {
-            "who": who, "org": step.org_name, "status": labels.step_status[step.status]}
-        link = labels.detail(request.pk)
+        return approvers[step.org_id], {"who": who, "kind": step.kind, "org": step.org_name}, labels.inbox
+    if event == "step_decided":
+        params = {"who": who, "org": step.org_name, "status": step.status}
     else:
-        recipients = _parties(request)
-        text = _("%(who)s 的组织关系转接%(status)s") % {"who": who, "status": labels.request_status[request.status]}
+        params = {"who": who, "status": request.status}
         if request.status == TransferRequest.Status.COMPLETED and request.to_branch_id:
-            text += _("，现在所在团支部：%(b)s") % {"b": request.to_branch_name}
-        link = labels.detail(request.pk)
-    return recipients, text, link
+            params["branch"] = request.to_branch_name
+    return _parties(request), params, labels.detail(request.pk)
 
 
-def _mail(mails: list[tuple[set[int], str]]) -> None:
-    """One look-up of addresses and one connection for every message of the batch."""
-    if not mails:
-        return
-    email_of = dict(Person.objects.filter(pk__in={pk for recipients, _text in mails for pk in recipients})
-                    .exclude(email="").values_list("pk", "email"))
-    _send([(text, email_of[pk]) for recipients, text in mails for pk in recipients if pk in email_of])
-
-
-def _send(mails: list[tuple[str, str]]) -> None:
-    """(text, address) pairs, one mail each (nobody sees anyone else's address), over one connection."""
-    datatuple = [(_("团籍：组织关系转接提醒"), text, settings.DEFAULT_FROM_EMAIL, [address]) for text, address in mails]
-    if not datatuple:
-        return
-    try:
-        send_mass_mail(datatuple)
-    except OSError:  # a mail server that is down must not undo or block the decision
-        log.exception("transfer mail failed")
+def _message(**fields) -> Message:
+    """A message with its code and parameters, and `text` rendered from them in the writer's language (kept for the
+    logs; the message center and the mail render the code in the reader's)."""
+    message = Message(**fields)
+    message.text = render(message)[:300]
+    return message
 
 
 def tell_second_factor(sender, *, person_id: int, actor_id: int | None, acting_org_id: int | None, event: str,
@@ -165,12 +150,11 @@ def tell_second_factor(sender, *, person_id: int, actor_id: int | None, acting_o
     if event == "reset":
         actor = Person.objects.filter(pk=actor_id).values_list("name", flat=True).first() if actor_id else None
         org = Organization.objects.filter(pk=acting_org_id).values_list("full_name", flat=True).first()
-        text = _("%(who)s（%(org)s）重置了您的两步验证。下次打开管理页面前，请重新绑定身份验证器；如果您不知情，请联系对方。") % {
-            "who": actor or _("系统"), "org": org or "—"}
+        params = {"who": actor or "", "org": org or ""}
         link = reverse("two_factor:enrol")
     elif event == "enrolled":
-        text = _("您的账号绑定了新的身份验证器（两步验证）。如果不是您本人操作，请立即修改密码，并请上级组织管理员重置两步验证。")
+        params = {}
         link = reverse("password_change")
     else:
         return
-    Message.objects.create(recipient_id=person_id, event=f"otp_{event}", text=text[:300], link=link)
+    _message(recipient_id=person_id, event=f"otp_{event}", code=f"otp_{event}", params=params, link=link).save()

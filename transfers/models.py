@@ -108,14 +108,23 @@ class ApprovalStep(models.Model):
 
 
 class Message(models.Model):
-    """An in-app message (消息中心) about a transfer event; e-mailed too when an address is on file."""
+    """An in-app message (消息中心) about a transfer event, a reminder or an account change; e-mailed too when an
+    address is on file. Issue 14: stored as a `code` and its `params`, rendered in the reader's language when shown
+    (transfers/message_texts.py); `text` is what was written before codes (old rows show it) and, for new rows, the
+    text in the writer's language, kept for the logs."""
     recipient = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="messages")
     request = models.ForeignKey(TransferRequest, on_delete=models.PROTECT, null=True, related_name="messages")
+    # The step a step_opened message asks to decide: once decided, the message says what became of it.
+    step = models.ForeignKey(ApprovalStep, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             db_index=False)
     event = models.CharField(max_length=30)
-    text = models.CharField(max_length=300)
+    code = models.CharField(max_length=40, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    text = models.CharField(max_length=300, blank=True)
     link = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    mailed_at = models.DateTimeField(null=True, blank=True)  # issue 14: e-mailed once (transfers/mail.py)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -153,7 +153,8 @@ def direct_branches(org: Organization) -> QuerySet[Organization]:
 
 
 def messages_of(person) -> QuerySet[Message]:
-    return Message.objects.filter(recipient=person).order_by("-created_at", "-pk")
+    # The step: a step_opened message says what became of it (transfers/message_texts.py).
+    return Message.objects.filter(recipient=person).select_related("step").order_by("-created_at", "-pk")
 
 
 def unread_count(person) -> int:

@@ -36,9 +36,15 @@ INSTALLED_APPS = [
     "transfers",
     "reports",
     "demo",
+    # Issue 14: background work on Django's task framework (the django-tasks backport of django.tasks); its
+    # database backend's table and worker (`manage.py db_worker`). config/tasks.py, docs/decisions.md.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    # Issue 14: /healthz and /readyz answered before anything else (no host check, HTTPS redirect, session or sign-in).
+    "config.health.HealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Issue 12: Content-Security-Policy (CONTENT_SECURITY_POLICY below) and Permissions-Policy on every response.
     "csp.middleware.CSPMiddleware",
@@ -90,6 +96,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 # A kept connection is checked (one round trip) before its first use in each request: a restarted or failed-over
 # database, or a backend killed by an operator, costs a reconnect instead of an error page (tests/test_db_health.py).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's SQLite is shared by the web process, the task worker and the sweeper (bin/run): readers never wait
+    # for the writer (WAL), and a writer waits up to 20 s for another one instead of failing at once.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "members.Person"
@@ -259,3 +270,31 @@ IDENTITY_VERIFIER = env("IDENTITY_VERIFIER", default="members.verification.Local
 TRANSFER_AUTO_APPROVE_AFTER = timedelta(hours=env.int("TRANSFER_AUTO_APPROVE_HOURS", default=15 * 24))
 TRANSFER_OVERDUE_AFTER = timedelta(hours=env.int("TRANSFER_OVERDUE_HOURS", default=72))
 TRANSFER_BATCH_LIMIT = 30  # R-TR-9
+# Issue 14: reminders (reports/reminders.py): escalation to the approvers' superior, and "approved automatically soon".
+REMINDER_ESCALATE_AFTER = timedelta(hours=env.int("REMINDER_ESCALATE_HOURS", default=120))
+REMINDER_AUTO_SOON = timedelta(hours=env.int("REMINDER_AUTO_SOON_HOURS", default=48))
+REMINDER_EVERY = timedelta(minutes=env.int("REMINDER_EVERY_MINUTES", default=10))  # run_schedule: how often
+# The address the site is reached at (https://tuanji.example.org), for links in the reminder mail; none when empty.
+SITE_URL = env("SITE_URL", default="").rstrip("/")
+
+
+# Issue 14: background work (imports, the marked workbook, transfer mail) is a task (STYLE rule 12). One setting
+# picks the backend: "database" (the default: the tasks' table in DATABASE_URL, run by `manage.py db_worker`, nothing
+# more to run; bin/run and compose.yaml start one) or "rq" (Redis at REDIS_URL, run by
+# `manage.py rqworker --with-scheduler --job-class django_tasks_rq.Job default`; `pip install .[rq]`).
+# Retries, the return of tasks left by a killed worker and the queue's health are config/tasks.py's.
+TASK_BACKEND = env("TASK_BACKEND", default="database")
+if TASK_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": env("REDIS_URL", default="redis://127.0.0.1:6379/0")}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+else:
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# A task claimed this long ago and still running is taken to be a killed worker's (reap_stale: back to the queue, at
+# most TASK_MAX_ATTEMPTS claims in all); every task we have ends in well under it. Transient errors (a dropped
+# database connection, a mail server that is down) are retried in the task this many times, with backoff.
+TASK_STALE_AFTER = timedelta(minutes=env.int("TASK_STALE_MINUTES", default=10))
+TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=3)
+TASK_RETRY_DELAYS = [2, 10, 60]  # seconds before the 2nd, 3rd and 4th try
+# /readyz answers 503 when the oldest task waiting in the queue has waited longer than this (no worker is taking them).
+TASK_QUEUE_MAX_AGE = timedelta(seconds=env.int("TASK_QUEUE_MAX_AGE_SECONDS", default=300))

@@ -22,3 +22,8 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # A commit here does not wait for the disk (synchronous_commit, this connection only; no server setting): a
     # test database loses nothing it needs by that, and transactional tests commit each statement.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
+
+# Issue 14: tasks run at once, in the caller (the request, the service): a test sees their outcome on return.
+# tests/test_tasks.py and tests/members/test_import_worker.py go through the database backend and a real db_worker.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TASK_RETRY_DELAYS = [0, 0, 0]

@@ -37,6 +37,7 @@ from ..selectors.records import (
     memberships_of,
     posts_of,
 )
+from .preferences import reminder_choices
 
 PAGE_SIZE = 50
 
@@ -190,6 +191,7 @@ def _person_page(request, person, *, acting):
         "dev_issue_text": DEV_ISSUE_TEXT.get(person.dev_number_issue, ""),
         "pending_posts": list(pending_posts(person)) if is_self else [],  # R-ENT-9
         "has_factor": may_change and has_second_factor(person),  # R-ACC-5: a custodian may reset it
+        "reminder_kinds": reminder_choices(person) if is_self else [],  # issue 14: the person's own
     })
     if show_whole:
         response["Cache-Control"] = "no-store"

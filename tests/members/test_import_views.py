@@ -2,7 +2,8 @@
 export with masked ID numbers and escaped formulas. Each view has its allowed case and its refusals:
 a plain member (403), another admin (404 for someone else's job), anonymous users (the login page).
 
-The worker runs in the request here (`start_worker` replaced): SQLite in memory is one connection."""
+The tasks run in the request here (the test settings' ImmediateBackend): SQLite in memory is one connection.
+tests/members/test_import_tasks.py runs them through the database backend and a real worker."""
 import datetime as dt
 import io
 import zipfile
@@ -13,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_tasks.signals import task_started
 from openpyxl import load_workbook
 
 from members.importing import MISMATCH_MESSAGE
@@ -20,7 +22,6 @@ from members.importing import jobs as import_jobs
 from members.importing import reader as reader_module
 from members.models import CadrePost, ImportJob, Person
 from members.services import enter_cadre, enter_member
-from members.views import imports as import_views
 from tests.factories import MembershipFactory, make_id_number
 from tests.members.test_import_files import (
     BRANCH_SHEET,
@@ -39,16 +40,17 @@ START = reverse("imports:start")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@pytest.fixture(autouse=True)
-def worker_in_request(monkeypatch):
+@pytest.fixture
+def tasks_run():
+    """The names of the tasks run, in order (they run at once in tests)."""
     calls = []
 
-    def run_now(target, *args):
-        calls.append(target.__name__)
-        target(*args)
+    def started(sender, *, task_result, **kwargs):
+        calls.append(task_result.task.name)
 
-    monkeypatch.setattr(import_views, "start_worker", run_now)
-    return calls
+    task_started.connect(started)
+    yield calls
+    task_started.disconnect(started)
 
 
 @pytest.fixture
@@ -125,7 +127,7 @@ def test_the_start_page_states_the_limits_and_offers_both_templates(admin):
 # --- upload → check → preview → marked file → fixed upload → confirm -------------------------------------
 
 
-def test_the_whole_flow_from_errors_to_import(admin, tree, worker_in_request):
+def test_the_whole_flow_from_errors_to_import(admin, tree, tasks_run):
     good = member_row(tree, 姓名="赵一")
     bad_id = member_row(tree, 姓名="钱二", 身份证号="110101200404040000", 手机号码="13800000002")
     bad_two = member_row(tree, 姓名="孙三", 身份证号=make_id_number(dt.date(2004, 4, 4)), 手机号码="12345",
@@ -133,7 +135,7 @@ def test_the_whole_flow_from_errors_to_import(admin, tree, worker_in_request):
     resp = upload(admin, fill([good, bad_id, bad_two]))
     job = latest_job()
     assert resp.status_code == 302 and resp.url == reverse("imports:job", args=[job.pk])
-    assert worker_in_request == ["run_check"]
+    assert tasks_run == ["check_job", "mark_job"]
     assert job.status == "checked" and job.rows_total == job.rows_checked == 3
 
     html = admin.get(resp.url).content.decode()
@@ -184,11 +186,10 @@ def test_a_file_with_errors_cannot_be_confirmed(admin, tree):
     assert latest_job().status == "checked" and not Person.objects.filter(name="赵一").exists()
 
 
-def test_a_large_confirmed_file_is_imported_by_the_worker(admin, tree, monkeypatch, worker_in_request):
-    monkeypatch.setattr(import_views, "SYNC_ROWS", 1)
+def test_a_confirmed_file_is_imported_by_a_task(admin, tree, tasks_run):
     upload(admin, huge_rows(tree, 3))
     admin.post(reverse("imports:confirm", args=[latest_job().pk]))
-    assert worker_in_request == ["run_check", "run_import"]
+    assert tasks_run == ["check_job", "import_job"]
     assert (latest_job().status, latest_job().created) == ("done", 3)
 
 

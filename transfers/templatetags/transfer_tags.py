@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ..message_texts import render
 from ..models import ApprovalStep, TransferRequest
 
 register = template.Library()
@@ -131,3 +132,9 @@ def tone(obj) -> str:
     if isinstance(obj, ApprovalStep):
         return "late" if is_overdue(obj) else STEP_CLASS[obj.status]
     return REQUEST_CLASS[obj.status]
+
+
+@register.filter
+def message_text(message) -> str:
+    """A message in the page's language (issue 14: stored as a code and parameters)."""
+    return render(message)

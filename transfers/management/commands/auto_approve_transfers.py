@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 from django.utils import timezone
 
+from config.tasks import reap_stale
 from transfers.services import auto_approve_due
 from transfers.services.sweep import CHUNK
 
@@ -18,7 +19,8 @@ def _sweep(now, batch: int) -> int:
 
 class Command(BaseCommand):
     help = ("R-TR-7: approve OUT and IN steps left undecided for 15 days (once, or every SECONDS with --loop). "
-            "Several sweeps may run at once, here (--workers) or on other machines: each takes other chunks.")
+            "Several sweeps may run at once, here (--workers) or on other machines: each takes other chunks. "
+            "Each round also returns tasks left running by a killed worker to the queue (issue 14, config/tasks.py).")
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", type=int, metavar="SECONDS", help="run again every SECONDS, until stopped")
@@ -31,6 +33,9 @@ class Command(BaseCommand):
             raise CommandError("--workers 和 --batch 至少为 1。")
         while True:
             started = time.perf_counter()
+            reaped = reap_stale()
+            if any(reaped.values()):
+                self.stdout.write(f"中断的任务：重新排队 {reaped['requeued']} 个，失败 {reaped['failed']} 个")
             total = self._run(workers, batch)
             self.stdout.write(f"自动同意 {total} 个超时步骤")
             if options["verbosity"] > 1:

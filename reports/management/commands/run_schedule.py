@@ -1,0 +1,31 @@
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from reports.reminders import run_reminders
+
+
+class Command(BaseCommand):
+    help = ("The one scheduler (issue 14; django-tasks has none): every round the R-TR-7 sweep and the return of "
+            "killed workers' tasks (auto_approve_transfers), and every REMINDER_EVERY (10 minutes) the reminders and "
+            "the day's digests (reports/reminders.py). Once, or every SECONDS with --loop. Safe to run on several "
+            "machines at once: each reminder goes once a period, each digest once a day.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--loop", type=int, metavar="SECONDS", help="run again every SECONDS, until stopped")
+
+    def handle(self, *args, loop=None, **options):
+        last = None
+        while True:
+            call_command("auto_approve_transfers", stdout=self.stdout, verbosity=options["verbosity"])
+            now = timezone.now()
+            if last is None or now - last >= settings.REMINDER_EVERY:
+                sent = run_reminders(now=now)
+                last = now
+                self.stdout.write("提醒：" + "，".join(f"{kind} {n}" for kind, n in sent.items()))
+            if not loop:
+                return
+            time.sleep(loop)

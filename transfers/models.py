@@ -73,15 +73,19 @@ class ApprovalStep(models.Model):
 
     request = models.ForeignKey(TransferRequest, on_delete=models.PROTECT, related_name="steps")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="approval_steps")
+    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="approval_steps",
+                            db_index=False)  # step_org_status (org, status) serves it
     org_path = models.CharField(max_length=255)  # copy of org.path: subtree counts need no join
     ORG_PATH_FROM = "org"  # orgs.services.move_org keeps the copy in step
     status = models.CharField(max_length=15, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
     due_at = models.DateTimeField(null=True, blank=True)  # R-TR-7; None for ASSIGN (never automatic)
-    decided_by = models.ForeignKey("members.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # Empty for every pending and automatically approved step: partial indexes (below) hold only the decided ones,
+    # so writing a step that nobody decided touches neither.
+    decided_by = models.ForeignKey("members.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                   db_index=False)
     acting_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+                                   related_name="+", db_index=False)
     decided_at = models.DateTimeField(null=True, blank=True)
     comment = models.TextField(blank=True)
 
@@ -101,6 +105,8 @@ class ApprovalStep(models.Model):
             # The dashboard's "approved automatically in the last 30 days" (R-TR-7), a range of its own.
             models.Index(fields=["org_path", "decided_at"], name="step_path_auto",
                          opclasses=["varchar_pattern_ops", "timestamptz_ops"], condition=Q(status="auto_approved")),
+            models.Index(fields=["decided_by"], name="step_decided_by", condition=Q(decided_by__isnull=False)),
+            models.Index(fields=["acting_org"], name="step_acting_org", condition=Q(acting_org__isnull=False)),
         ]
 
     def __str__(self):
@@ -112,7 +118,8 @@ class Message(models.Model):
     address is on file. Issue 14: stored as a `code` and its `params`, rendered in the reader's language when shown
     (transfers/message_texts.py); `text` is what was written before codes (old rows show it) and, for new rows, the
     text in the writer's language, kept for the logs."""
-    recipient = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="messages")
+    recipient = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="messages",
+                                  db_index=False)  # message_unread (recipient, read_at) serves it
     request = models.ForeignKey(TransferRequest, on_delete=models.PROTECT, null=True, related_name="messages")
     # The step a step_opened message asks to decide: once decided, the message says what became of it.
     step = models.ForeignKey(ApprovalStep, on_delete=models.PROTECT, null=True, blank=True, related_name="+",

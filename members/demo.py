@@ -9,6 +9,7 @@ from orgs.models import Organization, OrgType
 from orgs.naming import normalize_full_name
 from orgs.services import create_org
 
+from . import league_age
 from .completeness import refresh_for_people
 from .idnumber import check_char
 from .models import CadrePost, Person
@@ -65,11 +66,20 @@ TREE = ("共青团中央", L, "11", [
 INCOMPLETE_BRANCHES = {"北京示范大学信息学院2023级1班团支部", "天山区示范镇示范村团支部"}
 UNVERIFIED_BRANCH = "天山区示范镇示范村团支部"
 SECOND_CADRE = {"北京示范大学团委", "北京示范大学信息学院团总支", "北京示范科技有限公司团委"}  # R-CMP-2: 2 cadres
+# Issue 14: this branch's first member turns 28 within 90 days of the seeding day (the lifecycle list, the reminder).
+TURNING_28_BRANCH = "北京示范科技有限公司研发部团支部"
+TURNING_28_IN_DAYS = 45
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英",
          "霞", "平", "刚", "桂英", "小红", "晓东", "思远", "雨桐", "子涵", "浩然", "欣怡", "梓萱", "宇航", "佳怡"]
 AREA = {"11": "110108", "65": "650102"}
+
+
+def turning_28_soon(today: dt.date) -> dt.date:
+    """A birth date whose 28th birthday is TURNING_28_IN_DAYS after `today`: 27 years and about 10 months old on
+    the day, so still a member who may be entered (R-ENT-2), in the "turning 28 within 90 days" list."""
+    return league_age.latest_birth_date(today + dt.timedelta(days=TURNING_28_IN_DAYS))
 
 
 def make_id(rng: random.Random, born: dt.date, region: str, serial: int) -> str:
@@ -132,8 +142,10 @@ class Seeder:
         have = branch.memberships.count()
         first_login = branch.memberships.filter(ended_at__isnull=True, person__password_set=False).order_by("pk").first()
         first_login = first_login.person if first_login else None
-        for _ in range(max(count - have, 0)):
+        for i in range(max(count - have, 0)):
             born = dt.date(2000 + self.rng.randrange(8), 1 + self.rng.randrange(12), 1 + self.rng.randrange(28))
+            if i == 0 and branch.full_name == TURNING_28_BRANCH:  # after the draw: the others stay as they were
+                born = turning_28_soon(league_age.today())
             joined = dt.date(born.year + 14 + self.rng.randrange(2), 5, 4)
             if joined > dt.date.today():
                 joined = dt.date(dt.date.today().year - 1, 5, 4)

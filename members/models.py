@@ -82,7 +82,9 @@ class Person(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("人员")
         verbose_name_plural = _("人员")
-        indexes = [models.Index(fields=["name"], name="person_name")]
+        indexes = [models.Index(fields=["name"], name="person_name"),
+                   # The turning-28 reminder and list read people by birth date, country-wide (issue 14).
+                   models.Index(fields=["birth_date"], name="person_birth_date")]
 
     def __str__(self):
         return f"{self.name}（{self.masked_id_number}）"
@@ -241,6 +243,37 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.file_name}（{self.get_status_display()}）"
+
+
+class ExportJob(models.Model):
+    """A large export built by a task (issue 14): the list's kind and filters as the page had them, its progress,
+    then the file, which only its owner may download (each download audited). Only members/exporting/jobs.py
+    writes it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        BUILDING = "building", _("正在生成")
+        READY = "ready", _("可下载")
+        FAILED = "failed", _("未能完成")
+
+    actor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="export_jobs")
+    acting_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20)
+    filters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    content = models.BinaryField(default=b"", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)  # the task's heartbeat
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["actor", "-created_at"], name="export_job_actor")]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}（{self.get_status_display()}）"
 
 
 class LeagueStatusChange(models.Model):

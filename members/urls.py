@@ -76,6 +76,8 @@ import_patterns = ([
     path("export/", exports.export_page, name="export"),
     path("export/members.xlsx", exports.export_members, name="export_members"),
     path("export/cadres.xlsx", exports.export_cadres, name="export_cadres"),
+    path("export/jobs/<int:pk>/", exports.export_job, name="export_job"),  # issue 14: large exports, owner only
+    path("export/jobs/<int:pk>/file.xlsx", exports.export_download, name="export_download"),
 ], "imports")
 
 # /lifecycle/, namespace "lifecycle": the league life cycle (issue 6 item 5)

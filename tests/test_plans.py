@@ -2,19 +2,24 @@
 set's shape, the inbox, the escalations, the navigation badges, the member list and the graduation season read
 through indexes — never a sequential scan of organizations, steps, memberships or people. A scan of a whole table
 is what made the branch inbox six times slower at a million members."""
+import datetime as dt
 import re
 
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from access.models import CadrePost
 from demo.scale import TABLES, ScaleSeeder
+from members.league_age import birthday
+from members.models import Membership
 from members.selectors.lists import member_list
 from orgs.models import Organization, OrgType
 from reports.graduation import season_list
 from reports.models import BranchGraduation
+from reports.reminders import KINDS, SHANGHAI, local_day
 from transfers.models import ApprovalStep
 from transfers.selectors import ROW_JOINED, chain, escalations, pending_steps, row_facts, unread_count
 
@@ -199,3 +204,54 @@ def test_the_graduation_page_as_served_scans_no_people_memberships_or_transfers(
             plan = "\n".join(row[0] for row in cur.fetchall())
             found += [f"{t}: {query['sql'][:120]}" for t in SCAN.findall(plan) if t in GRADUATION_GUARDED]
     assert found == []
+
+
+def _reminder_moment(kind):
+    """A moment at which `kind` has people to reach in this world (Asia/Shanghai noon)."""
+    pending = ApprovalStep.objects.filter(status="pending")
+    if kind in ("overdue", "escalation"):
+        return pending.order_by("-created_at").values_list("created_at", flat=True).first() + dt.timedelta(days=6)
+    if kind == "auto_soon":
+        return pending.order_by("due_at").values_list("due_at", flat=True).first() - dt.timedelta(hours=1)
+    if kind in ("graduation", "graduation_list"):
+        year = BranchGraduation.objects.values_list("expected_on", flat=True).first().year
+        return dt.datetime(year, 5, 10, 12, tzinfo=SHANGHAI)
+    if kind == "turning_28":
+        born = Membership.objects.filter(ended_at=None).order_by("pk").values_list("person__birth_date", flat=True)[0]
+        return dt.datetime.combine(birthday(born) - dt.timedelta(days=30), dt.time(12), tzinfo=SHANGHAI)
+    return timezone.now()
+
+
+# Where a kind picks a few rows of a big table, the index it must pick them by (in the forced plan): with no index on
+# birth dates the planner reads every person through another index, which `forced_scans` alone does not see.
+# (Steps are read through the partial indexes on pending steps: in progress, not the country's history.)
+REMINDER_INDEX_CONDITION = {"turning_28": "birth_date", "incomplete": "is_complete"}
+
+
+def forced_plans(run) -> list[str]:
+    """The plans of `run`'s SELECTs with enable_seqscan off (as `forced_scans`), one text each."""
+    with CaptureQueriesContext(connection) as ctx:
+        run()
+    plans = []
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute("SET LOCAL enable_seqscan = off")
+        for query in ctx.captured_queries:
+            if query["sql"].lstrip().upper().startswith(("SELECT", "WITH")):
+                cur.execute("EXPLAIN " + query["sql"])
+                plans.append("\n".join(row[0] for row in cur.fetchall()))
+    return plans
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_each_reminder_kind_has_an_index_path(world, kind):
+    """The reminders (issue 14, reports/reminders.py) read the country's steps, memberships and people each round
+    of the schedule: each kind's reads have an index path, and a kind that wants a few rows of a big table finds
+    them by an index on what it asks. The turning-28 kind read every person for a birth date before
+    `person_birth_date` (docs/performance.md)."""
+    now = _reminder_moment(kind)
+    notices = []
+    plans = forced_plans(lambda: notices.extend(KINDS[kind](now, local_day(now))))
+    assert notices   # the queries ran on rows
+    assert [t for plan in plans for t in SCAN.findall(plan) if t in GUARDED] == []
+    if kind in REMINDER_INDEX_CONDITION:
+        assert re.search(rf"Index Cond: \(+{REMINDER_INDEX_CONDITION[kind]}\b", plans[0]), plans[0]

@@ -11,11 +11,13 @@ class TransfersConfig(AppConfig):
         from access.signals import second_factor_changed
         from members.extensions import provide_people_in_transfer
 
+        from .exporting import register_history_export
         from .messages import tell_second_factor
         from .models import TransferRequest
 
         # R-ACC-5: a second factor enrolled or reset is told in the message center, which this app owns.
         second_factor_changed.connect(tell_second_factor, dispatch_uid="transfers.tell_second_factor")
 
+        register_history_export()  # issue 14: a long history is built by members' export task
         provide_people_in_transfer(
             lambda: TransferRequest.objects.filter(status=TransferRequest.Status.PENDING).values("member_id"))

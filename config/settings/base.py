@@ -298,3 +298,5 @@ TASK_MAX_ATTEMPTS = env.int("TASK_MAX_ATTEMPTS", default=3)
 TASK_RETRY_DELAYS = [2, 10, 60]  # seconds before the 2nd, 3rd and 4th try
 # /readyz answers 503 when the oldest task waiting in the queue has waited longer than this (no worker is taking them).
 TASK_QUEUE_MAX_AGE = timedelta(seconds=env.int("TASK_QUEUE_MAX_AGE_SECONDS", default=300))
+# Issue 14: an export of more rows than this is built by a task (members/exporting/jobs.py), not in the request.
+EXPORT_IMMEDIATE_ROWS = env.int("EXPORT_IMMEDIATE_ROWS", default=1000)

@@ -6,8 +6,12 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django_tasks import task
+
+from config.tasks import retrying
 
 from .idnumber import is_valid_id_number
 from .models import Person
@@ -69,6 +73,26 @@ def verify_people(person_ids) -> int:
         for i in range(0, len(pks), 900):
             Person.objects.filter(pk__in=pks[i:i + 900]).update(verification_status=status, verification_reason=reason)
     return len(groups.get(("verified", ""), []))
+
+
+VERIFY_BATCH = 1000  # people a task: a service-backed verifier answers each in turn
+
+
+@task()
+@retrying
+def verify_task(person_ids: list[int]) -> None:
+    """verify_people on the task queue (issue 14): a verifier that asks a service may be slow or down, and neither
+    may hold up a request. Idempotent: each run reads the people's ID number and name as they are then."""
+    verify_people(person_ids)
+
+
+def verify_later(person_ids) -> None:
+    """Queue the verification of these people once the caller's transaction commits (R-VER-4: after, never in the
+    way); nothing is queued if it rolls back."""
+    ids = [int(pk) for pk in person_ids]
+    for i in range(0, len(ids), VERIFY_BATCH):
+        batch = ids[i:i + VERIFY_BATCH]
+        transaction.on_commit(lambda batch=batch: verify_task.enqueue(batch))
 
 
 def verify_before_insert(people: list) -> list:

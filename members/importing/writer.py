@@ -8,7 +8,7 @@ violation still surfaces as IntegrityError."""
 import operator
 from types import SimpleNamespace
 
-from django.db import connection, models, transaction
+from django.db import connection, models
 from django.utils import timezone
 
 from audit.context import client_ip
@@ -18,7 +18,7 @@ from audit.models import AuditEvent
 from ..completeness import missing_fields, refresh_orgs
 from ..idnumber import birth_date_of, gender_of
 from ..models import CadrePost, Membership, Person
-from ..verification import verify_before_insert, verify_people
+from ..verification import verify_before_insert, verify_later
 
 BATCH = 1000
 # Values psycopg adapts as they are (DateField covers DateTimeField: aware datetimes pass as they are on
@@ -76,7 +76,7 @@ def write_rows(*, actor, acting_org, rows: list[dict]) -> list[int]:
         for person, a in targets])
     later_ids = [p.id for p in later]
     if later_ids:
-        transaction.on_commit(lambda: verify_people(later_ids))  # R-VER-4: after, never in the way
+        verify_later(later_ids)  # R-VER-4: on the task queue after commit, never in the way
     return people_ids
 
 

@@ -22,7 +22,7 @@ from ..rules import (
     clean_profile,
     normalize_dev_number,
 )
-from ..verification import verify_people
+from ..verification import verify_later
 
 
 def _branch(person):
@@ -113,8 +113,7 @@ def correct_identity(*, actor, person: Person, reason: str, id_number=None, name
         record(actor=actor, action="person.correct_identity", target=person, reason=reason,
                fields=sorted(changed), old=old)
         if {"id_number", "name"} & set(changed):
-            pk = person.pk
-            transaction.on_commit(lambda: verify_people([pk]))
+            verify_later([person.pk])
     return person
 
 

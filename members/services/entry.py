@@ -25,7 +25,7 @@ from ..rules import (
     clean_profile,
     normalize_dev_number,
 )
-from ..verification import verify_people
+from ..verification import verify_later
 
 
 def _profile(profile: dict, errors: Errors) -> dict:
@@ -101,8 +101,7 @@ def enter_member(*, actor, branch: Organization, id_number, name, joined_on, dev
             person = _new_person(values, dict(extra, override_reason=override_reason))
             Membership.objects.create(person=person, branch=branch, org_path=branch.path)
             refresh_for_people([person.pk])
-            pk = person.pk
-            transaction.on_commit(lambda: verify_people([pk]))  # R-VER-4: after, never in the way
+            verify_later([person.pk])  # R-VER-4: on the task queue after commit, never in the way
             record(actor=actor, action="member.enter", target=person, acting_org=branch,
                    override=bool(override_reason))
     except IntegrityError as exc:
@@ -169,8 +168,7 @@ def enter_cadre(*, actor, org: Organization, id_number, name, title, is_admin: b
             if not pending:
                 refresh_for_people([person.pk])
             if existing is None:
-                pk = person.pk
-                transaction.on_commit(lambda: verify_people([pk]))
+                verify_later([person.pk])
             record(actor=actor, action="cadre.enter", target=person, acting_org=org, title=title, is_admin=is_admin,
                    pending=pending)
     except IntegrityError as exc:

@@ -218,3 +218,23 @@ def test_an_instant_verifier_that_raises_never_blocks_an_import(tree, settings):
     settings.IDENTITY_VERIFIER = f"{__name__}.BrokenLocalVerifier"
     _import(tree)
     assert _statuses() == {"赵一": "pending", "钱二3": "pending"}
+
+
+def test_entering_a_member_queues_their_verification_as_a_task(tree, settings, django_capture_on_commit_callbacks):
+    """Issue 14: the verifier (a service in production) runs on the task queue, never in the request (R-VER-4)."""
+    from django_tasks import task_backends
+
+    from members.verification import verify_task
+
+    # django_tasks forgets its backends when the setting changes (and again when pytest-django restores it).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        person = enter_member(actor=tree["b1_admin"], branch=tree["b1"], name="王小明",
+                              id_number=make_id_number(dt.date(2000, 5, 6)), joined_on=dt.date(2016, 5, 4))
+    person.refresh_from_db()
+    assert person.verification_status == "pending"          # nothing verified inside the request
+    queued = task_backends["default"].results
+    assert [(r.task.name, r.args) for r in queued] == [(verify_task.name, [[person.pk]])]
+    verify_task.call(*queued[0].args)                        # what the worker does with it
+    person.refresh_from_db()
+    assert person.verification_status == "verified"

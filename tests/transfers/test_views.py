@@ -448,6 +448,45 @@ def test_assign_refuses_a_branch_outside_the_target(client_as, member, assign_st
         reverse("transfers:assign", args=[assign_step.pk])).status_code == 404
 
 
+def test_a_long_list_of_branches_is_chosen_on_the_assign_page_not_in_the_inbox_row(client_as, member, assign_step,
+                                                                                   tree):
+    """Up to INLINE_BRANCHES assignable branches in the row's drop-down; more, a link to the assign page (issue 13: a
+    county's inbox row with 223 options cost as much as ten rows)."""
+    from transfers.views.inbox import INLINE_BRANCHES
+
+    client = client_as(tree["firm_admin"], tree["firm"])
+    assert f'id="branch-{assign_step.pk}"' in html(client.get(reverse("transfers:inbox")))
+    for i in range(INLINE_BRANCHES):
+        OrganizationFactory(parent=tree["firm"], full_name=f"示范科技第{i}团支部")
+    page = html(client.get(reverse("transfers:inbox")))
+    assert f'id="branch-{assign_step.pk}"' not in page and "分配团支部…" in page
+    assign_page = reverse("transfers:assign", args=[assign_step.pk])
+    assert f'href="{assign_page}"' in page
+    resp = post(client, assign_page, {"branch": tree["fb"].pk})
+    assert resp.status_code == 302 and branch_of(member) == tree["fb"]
+
+
+def test_the_inbox_forms_carry_a_csrf_token_a_checking_client_accepts(client_as, member, out_step, tree):
+    """One masked token for the page's forms (transfers.views.inbox): a client that checks CSRF, as browsers are
+    checked, may approve with it; without it the POST is refused."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.cookies = client_as(tree["b1_admin"], tree["b1"]).cookies   # the signed-in session
+    resp = client.get(reverse("transfers:inbox"))
+    assert resp.status_code == 200, resp.status_code
+    page = html(resp)
+    approve_url = reverse("transfers:approve", args=[out_step.pk])
+    assert approve_url in page, page[:3000]
+    form = page[page.index(f'action="{approve_url}"'):]
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+    idem = re.search(r'name="idem" value="([^"]+)"', form).group(1)
+    assert client.post(approve_url, {"idem": idem}).status_code == 403
+    assert client.post(approve_url, {"idem": idem, "csrfmiddlewaretoken": csrf}).status_code == 302
+    out_step.refresh_from_db()
+    assert out_step.status == ApprovalStep.Status.APPROVED
+
+
 @pytest.mark.parametrize("by_admin", [False, True], ids=["self-service", "started-by-the-branch"])
 def test_the_inbox_costs_the_same_queries_for_5_or_50_rows(client_as, tree, by_admin):
     few = OrganizationFactory(parent=tree["school"], full_name="五人团支部")

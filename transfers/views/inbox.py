@@ -3,8 +3,10 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -37,6 +39,9 @@ def _rows(qs, request):
     return page, row_facts(list(page))
 
 
+INLINE_BRANCHES = 30  # assignable branches offered in the inbox row itself; more: a link to the assign page
+
+
 def _assign_choices(step):
     """R-TR-6 / R-AUTH-4: branches of the target's subtree (itself inside the acting subtree: the step is
     the acting organization's or a direct subordinate's), never the branch the member came from."""
@@ -59,9 +64,15 @@ def inbox(request, acting):
     if assigns:  # one query for every assign row of the page
         below = list(branches_below_any({s.org_id: s.org for s in assigns}.values()) if not acting.is_branch else [])
         for step in assigns:
-            step.branch_choices = [b for b in below if is_within(b, step.org) and b.pk != step.request.from_branch_id]
+            choices = [b for b in below if is_within(b, step.org) and b.pk != step.request.from_branch_id]
+            # A long list is chosen on the assign page (its own form), not in a drop-down in every row of the inbox:
+            # 223 options made one row cost as much as ten (issue 13, docs/performance.md).
+            step.branch_choices = choices if len(choices) <= INLINE_BRANCHES else None
     return render(request, "transfers/inbox.html", {
         "page": page, "rows": rows, "cutoff": cutoff, "idem": issue_token(request),
+        # One masked CSRF token for the page's many forms: {% csrf_token %} masks it again for each (~0.15 ms a form,
+        # three forms a row); a fresh mask for each response is what guards against BREACH.
+        "csrf_input": format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)),
         "overdue": steps.filter(created_at__lt=cutoff).count(), "here": reverse("transfers:inbox"),
         "transfer_waiting": page.paginator.count,   # the navigation's badge: the same count, already made
     })

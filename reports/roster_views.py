@@ -5,18 +5,17 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from access.acting import admin_required
-from audit.services import Counted, record_export
 from config.forms import search_text
+from members.views.exports import export_or_queue
 from orgs.models import OrgType
 from orgs.selectors import subtree
 from transfers.templatetags.transfer_tags import exact
 
-from .roster import SHANGHAI, Week, branch_counts, counted_members, current_week, exempt_members, parse_week, roster_rows
+from .roster import SHANGHAI, Week, branch_counts, counted_members, current_week, exempt_members, parse_week
 from .roster import totals as roster_totals
-from .xlsx import Sheet, workbook, xlsx_response
 
 PER_PAGE = 100
 WEEKDAYS = "一二三四五六日"
@@ -93,17 +92,8 @@ SUMMARY_COLUMNS = [
 ]
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @admin_required
 def roster_export(request, acting):
-    week = _week(request)
-    info = describe(week)
-    title = _("青年大学习名单 · %(org)s · %(w)s · 以%(c)s（北京时间）为准（身份证号仅显示前6位和末位）") % {
-        "org": acting.full_name, "w": info["label"], "c": info["cutoff_label"]}
-    names = Counted(roster_rows(acting_org=acting, week=week).iterator(chunk_size=2000))
-    content = workbook([
-        Sheet(_("各团支部人数"), title, SUMMARY_COLUMNS, branch_counts(acting_org=acting, week=week).iterator()),
-        Sheet(_("名单"), title, _columns(week), names),
-    ])
-    record_export(actor=request.user, acting_org=acting, what="roster", rows=names.count, week=week.iso)  # R-TR-16
-    return xlsx_response(content, f"青年大学习名单-{acting.display_name}-{week.iso}.xlsx", f"roster-{week.iso}.xlsx")
+    """At once when short, else a job (issue 14): the summary sheet, then the names (reports/exporting.py)."""
+    return export_or_queue(request, acting, "roster", {"week": _week(request).iso})

@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from access.acting import admin_required
-from audit.services import Counted, record_export
 from config.forms import search_text
 from members.models import Membership
+from members.views.exports import export_or_queue
 from orgs.models import Organization, OrgType
 from orgs.selectors import subtree
 from transfers.templatetags.transfer_tags import exact
@@ -28,8 +28,6 @@ from .graduation import (
     SHANGHAI,
     State,
     default_year,
-    filter_state,
-    graduates,
     parse_year,
     season_list,
     years_marked,
@@ -37,7 +35,6 @@ from .graduation import (
 from .models import BranchGraduation, GraduateFlag
 from .season_forms import ExpectedForm, FlagForm
 from .services import clear_graduation, flag_graduate, send_graduation_reminders, set_graduation, unflag_graduate
-from .xlsx import Sheet, workbook, xlsx_response
 
 PER_PAGE = 50
 BRANCH_PAGE = 100
@@ -141,18 +138,13 @@ GRADUATE_COLUMNS = [
 ]
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @admin_required
 def graduation_export(request, acting):
+    """At once when short, else a job (issue 14): reports/exporting.py `graduate_rows` under the page's filters."""
     year, branch, state, query = _selection(request, acting)
-    qs = graduates(acting_org=acting, year=year, branch=branch, name=query)
-    title = _("%(y)d届毕业生组织关系转接 · %(org)s · 导出于 %(at)s（身份证号仅显示前6位和末位）") % {
-        "y": year, "org": (branch or acting).full_name, "at": exact(timezone.now())}
-    rows = Counted(filter_state(qs, state).iterator(chunk_size=1000))
-    content = workbook([Sheet(_("毕业生"), title, GRADUATE_COLUMNS, rows)])
-    record_export(actor=request.user, acting_org=acting, what="graduates", rows=rows.count, year=year,  # R-TR-16
-                  branch_id=branch.pk if branch else None, state=state, query=query)
-    return xlsx_response(content, f"{year}届毕业生-{acting.display_name}.xlsx", f"graduates-{year}.xlsx")
+    return export_or_queue(request, acting, "graduates", {"year": year, "branch_id": branch.pk if branch else None,
+                                                          "state": state, "query": query})
 
 
 @require_POST

@@ -75,7 +75,7 @@ def build_export_job(job_id: int) -> None:
         ensure_acting_as(job.actor, job.acting_org)  # the owner's admin post may have ended since
         rows = kind.rows(job.acting_org, job.filters)
         ExportJob.objects.filter(pk=job_id).update(rows_total=rows.count(), updated_at=timezone.now())
-        content, done = build_export(title=kind.title(job.acting_org), sheet=str(kind.label), columns=kind.columns,
+        content, done = build_export(**kind.workbook(job.acting_org, job.filters),
                                      rows=rows.iterator(chunk_size=PROGRESS_EVERY), progress=progress,
                                      every=PROGRESS_EVERY)
     except PermissionDenied as exc:

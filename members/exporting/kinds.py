@@ -22,14 +22,25 @@ class ExportKind:
     name: str                                       # the job's kind, the audit's `export.<name>`, the ASCII file name
     label: object                                   # lazy text: the sheet and the file name
     rows: Callable[[Organization, dict], QuerySet]  # the list page's rows under its filters (a dict, JSON-safe)
-    columns: list                                   # (header, width, getter)
+    columns: list | Callable[[dict], list]          # (header, width, getter), or made from the filters
     titled: bool = True                             # a title row above the header
+    titler: Callable[[Organization, dict], str] | None = None   # the kind's own title, from the filters
+    sheet: object = None                            # the rows' sheet, when not named by the label
+    preface: Callable[[Organization, dict], list] | None = None  # sheets before it: (name, columns, rows)
 
-    def title(self, org: Organization) -> str | None:
+    def title(self, org: Organization, filters: dict | None = None) -> str | None:
         if not self.titled:
             return None
+        if self.titler is not None:
+            return self.titler(org, filters or {})
         return _("%(kind)s · %(org)s · 导出于 %(at)s（身份证号仅显示前6位和末位）") % {
             "kind": self.label, "org": org.full_name, "at": timezone.localtime().strftime("%Y-%m-%d %H:%M")}
+
+    def workbook(self, org: Organization, filters: dict) -> dict:
+        """`build_export`'s arguments but the rows: the same cells in a request or a task."""
+        return {"title": self.title(org, filters), "sheet": str(self.sheet or self.label),
+                "columns": self.columns(filters) if callable(self.columns) else self.columns,
+                "preface": self.preface(org, filters) if self.preface else ()}
 
     def file_names(self, org: Organization) -> tuple[str, str]:
         day = timezone.localdate().isoformat()

@@ -42,15 +42,14 @@ def _cell(ws, value):
         cell = WriteOnlyCell(ws, value=value)
         cell.number_format = "yyyy-mm-dd"
         return cell
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
     return safe(value if value is None else str(value))
 
 
-def build_export(*, title: str | None, columns: list, rows: Iterable, sheet: str | None = None,
-                 progress: Callable[[int], None] | None = None, every: int = 2000) -> tuple[bytes, int]:
-    """The workbook's bytes and how many rows it holds. `columns` are (header, width, getter); `progress(done)` is
-    called every `every` rows. Rows are read one at a time: pass an iterator, never a list of 100,000."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet((sheet or title or "Sheet")[:31].replace("/", "-"))
+def _sheet(wb, name: str, title: str | None, columns: list, rows: Iterable,
+           progress: Callable[[int], None] | None = None, every: int = 2000) -> int:
+    ws = wb.create_sheet(name[:31].replace("/", "-"))
     for i, (_h, width, _f) in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     if title:
@@ -70,6 +69,19 @@ def build_export(*, title: str | None, columns: list, rows: Iterable, sheet: str
         done += 1
         if progress is not None and done % every == 0:
             progress(done)
+    return done
+
+
+def build_export(*, title: str | None, columns: list, rows: Iterable, sheet: str | None = None,
+                 progress: Callable[[int], None] | None = None, every: int = 2000,
+                 preface: Iterable = ()) -> tuple[bytes, int]:
+    """The workbook's bytes and how many rows it holds. `columns` are (header, width, getter); `progress(done)` is
+    called every `every` rows. Rows are read one at a time: pass an iterator, never a list of 100,000. `preface`:
+    (name, columns, rows) sheets written first under the same title (a summary), not counted."""
+    wb = Workbook(write_only=True)
+    for name, cols, their_rows in preface:
+        _sheet(wb, str(name), title, cols, their_rows)
+    done = _sheet(wb, sheet or title or "Sheet", title, columns, rows, progress, every)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue(), done

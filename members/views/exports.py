@@ -47,8 +47,7 @@ def export_or_queue(request, acting: Organization, kind_name: str, filters: dict
     if len(first) > limit:
         return render(request, "exports/offer.html", {"kind_label": kind.label, "limit": limit,
                                                       "action": request.get_full_path()})
-    content, count = build_export(title=kind.title(acting), sheet=str(kind.label), columns=kind.columns,
-                                  rows=islice(first, limit))
+    content, count = build_export(**kind.workbook(acting, filters), rows=islice(first, limit))
     # R-TR-16: every export in the trail, with how many rows and the filters that chose them.
     record_export(actor=request.user, acting_org=acting, what=kind_name, rows=count, **filters)
     return xlsx_response(content, *kind.file_names(acting))

@@ -22,11 +22,10 @@ from orgs.models import Organization, OrgType
 from ..choices import Verification
 from ..exporting.jobs import RUNNING, download, is_stale, start_export
 from ..exporting.kinds import KINDS
-from ..exporting.workbook import HEADER_FILL, XLSX, build_export, safe, xlsx_response
+from ..exporting.workbook import build_export, xlsx_response
 from ..forms.list_filters import flag, int_param, list_filters
 from ..models import ExportJob
 
-__all__ = ["HEADER_FILL", "XLSX", "safe", "xlsx_response", "export_or_queue"]  # reports/xlsx.py uses the first ones
 BRANCH_CHOICES_LIMIT = 500
 
 

@@ -19,12 +19,12 @@ from django.views.decorators.http import require_POST
 
 from access.acting import admin_required
 
+from ..exporting.workbook import xlsx_response
 from ..importing import KINDS, build_template
 from ..importing import reader as limits
 from ..importing.columns import COLUMNS
 from ..importing.jobs import INTERRUPTED, RUNNING, confirm_job, is_stale, retry_job, start_job
 from ..models import ImportJob
-from .exports import xlsx_response
 
 RECENT_JOBS = 10
 TEMPLATE_NAMES = {"own_cadres": "own-cadres", "branch_members": "branch-members"}

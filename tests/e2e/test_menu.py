@@ -89,3 +89,20 @@ def test_an_admin_reaches_every_item_from_every_group_and_no_page_scrolls_sidewa
         if name != "消息":  # opening the messages marks them read
             _unread_badge(nav)
     ui.see(page, "messages")
+
+
+def test_the_phone_bar_fits_in_english_too(ui):
+    ui.journey = "menu-admin-phone-en"
+    w = league()
+    _unread(w.firm_admin)
+    page = ui.open(phone=True)
+    ui.sign_in(page, w.firm_admin.id_number, PASSWORD)
+    page.get_by_role("button", name="English").click()
+    nav = page.get_by_role("navigation", name="Main navigation")
+    for name in ("Home", "Messages"):
+        expect(nav.get_by_role("link", name=name).first).to_be_in_viewport()
+    for group in ("Person", "Transfers", "Reports"):
+        expect(nav.locator("summary", has_text=group)).to_be_in_viewport()
+    expect(nav.get_by_role("link", name="Messages").locator(".badge")).to_have_text("2")
+    _fits(page)
+    ui.see(page, "home")

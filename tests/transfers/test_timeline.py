@@ -125,3 +125,9 @@ def test_the_inbox_rows_show_the_steps_to_come_in_their_chain(client_as, tree, m
 def test_the_timeline_of_another_members_transfer_stays_hidden(client_as, tree, member):
     t = apply_for_transfer(member=member, to_org=tree["firm"], reason="moved")
     assert client_as(tree["b2_admin"], tree["b2"]).get(reverse("transfers:detail", args=[t.pk])).status_code == 404
+
+
+def test_the_apply_page_names_the_clock_of_the_transfer_in_progress(client_as, tree, member):
+    apply_for_transfer(member=member, to_org=tree["fb"], reason="moved")
+    page = client_as(member).get(reverse("transfers:apply")).content.decode()
+    assert re.search(r'处理时限 <span class="deadline" [^>]*>还剩 \d 天</span>', page)  # R-TR-8, named

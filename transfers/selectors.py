@@ -1,6 +1,9 @@
 """Reads of the transfer workflow."""
+import datetime as dt
+import zoneinfo
+
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -80,6 +83,25 @@ def transfers_of(member) -> QuerySet[TransferRequest]:
             .prefetch_related("steps__org", "steps__decided_by").order_by("-created_at", "-pk"))
 
 
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")  # RULES.md: every "day" is an Asia/Shanghai day
+HOME_DAYS = 30  # issue 15: a finished transfer stays on the member's home page through the 30th day after
+
+
+def transfer_for_home(member, *, now=None) -> TransferRequest | None:
+    """What the member's home page shows first: their transfer in progress (R-TR-10: at most one); else the last
+    one finished on day D (Asia/Shanghai), through day D+30 — whatever its outcome, since the member sees every
+    outcome (R-TR-11). Steps, their organizations and the target come with it (two queries)."""
+    today = timezone.localtime(now or timezone.now(), SHANGHAI).date()
+    since = dt.datetime.combine(today - dt.timedelta(days=HOME_DAYS), dt.time.min, tzinfo=SHANGHAI)
+    rows = list(TransferRequest.objects.filter(member=member)
+                .filter(Q(status=TransferRequest.Status.PENDING) | Q(finished_at__gte=since))
+                .select_related("from_branch", "to_org", "to_branch")
+                .prefetch_related(Prefetch("steps", queryset=ApprovalStep.objects.select_related("org")
+                                           .order_by("created_at", "pk")))
+                .order_by(F("finished_at").desc(nulls_first=True), "-pk")[:5])
+    return next((t for t in rows if t.status == TransferRequest.Status.PENDING), rows[0] if rows else None)
+
+
 def history(*, acting_org, status="", reason="", query="") -> QuerySet[TransferRequest]:
     """Transfers that left or reached the acting organization's subtree."""
     qs = (TransferRequest.objects.filter(Q(from_branch__path__startswith=acting_org.path)
@@ -101,6 +123,26 @@ MIN_QUERY = 2
 def chain():
     """Every step of each request of a page, in one query however many rows (the "whole chain" of UI.md)."""
     return Prefetch("request__steps", queryset=TIMELINE_STEPS)
+
+
+def steps_to_come(transfer: TransferRequest) -> list[tuple[str, Organization]]:
+    """The steps a pending transfer has still to pass after the one open now, (kind, organization), in the order
+    flow.decide and flow.after_in will open them: an OUT step is followed by the IN step unless the initiating side
+    has already approved it (R-TR-1..5), an OUT or IN step by ASSIGN when the target is not a branch (R-TR-6).
+    Reads the prefetched steps and the target already loaded: no query."""
+    if transfer.status != TransferRequest.Status.PENDING:
+        return []
+    steps = list(transfer.steps.all())
+    now = next((s for s in steps if s.status == ApprovalStep.Status.PENDING), None)
+    if now is None:
+        return []
+    kinds = []
+    if now.kind == ApprovalStep.Kind.OUT and not any(
+            s.kind == ApprovalStep.Kind.IN and s.status == ApprovalStep.Status.APPROVED for s in steps):
+        kinds.append(ApprovalStep.Kind.IN)
+    if now.kind != ApprovalStep.Kind.ASSIGN and transfer.to_org.org_type != OrgType.BRANCH:
+        kinds.append(ApprovalStep.Kind.ASSIGN)
+    return [(kind, transfer.to_org) for kind in kinds]
 
 
 def target_candidates(query: str, *, limit: int = 20) -> QuerySet[Organization]:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from access.choices import CADRE_TITLE_CHOICES, CadreKind
 from config.forms import TextField
+from orgs.models import Organization
 from orgs.regions import REGION_CHOICES
 
 from ..profile import EDUCATION_CHOICES, ETHNIC_CHOICES, OCCUPATION_CHOICES, REQUIRED_FIELDS, PoliticalStatus
@@ -122,16 +123,32 @@ class MemberEntryForm(ProfileFields):
         label=_("团中央统一录入说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("仅在此人不符合入团年龄规定、由团中央统一录入时填写；说明会保存在档案和审计记录中。"))
 
-    def __init__(self, *args, branches=None, fixed_branch=None, may_override=False, **kwargs):
+    def __init__(self, *args, branches=None, further_branches=None, fixed_branch=None, may_override=False,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.fixed_branch = fixed_branch
         if fixed_branch is None:
-            self.fields["branch"].queryset = branches
-            self.fields["branch"].required_mark = True
+            self._branch_choices(branches, further_branches)
         else:
             del self.fields["branch"]
         if not may_override:
             del self.fields["override_reason"]
+
+    def _branch_choices(self, branches, further) -> None:
+        """Only what the actor may choose (issue 15): the branches they enter into (R-AUTH-2) and, for the root's
+        admins, the further ones that need the R-ENT-3 explanation, in a group of their own that says so."""
+        field = self.fields["branch"]
+        field.required_mark = True
+        further = list(further) if further is not None else []
+        if not further:
+            field.queryset = branches
+            return
+        direct = list(branches)
+        field.queryset = Organization.objects.filter(pk__in=[b.pk for b in direct + further])
+        groups = [(_("直接录入：本组织的直属团支部"), direct)] if direct else []
+        groups.append((_("团中央统一录入：须填写说明（不符合入团年龄规定的人员）"), further))
+        field.choices = [("", field.empty_label), *((label, [(b.pk, b.full_name) for b in orgs]) for label, orgs in groups)]
+        field.help_text = _("录入到第二组的团支部，须在页面下方填写“团中央统一录入说明”。")
 
 
 class CadreEntryForm(ProfileFields):

@@ -8,16 +8,30 @@ from orgs.selectors import root, subtree
 
 from ..models import CadrePost, Membership, Person
 
+OVERRIDE_BRANCHES = 300  # a drop-down, not a search: the root's further branches, the nearest first
+
+
+def _direct(ids) -> Q:
+    return Q(pk__in=ids) | Q(parent_id__in=ids)
+
 
 def enterable_branches(actor, acting: Organization) -> QuerySet[Organization]:
-    """Branches of the acting subtree where actor may enter people (R-AUTH-2: own or direct superior).
-    The root's admins enter anywhere with a written explanation (R-ENT-3): the first 300 branches here."""
+    """Branches of the acting subtree where actor may enter (or restore) people as such (R-AUTH-2: the branch's
+    own admins and its direct superior's), the root's admins included (issue 15: offering them every branch
+    led to a 403 on saving into one two levels down)."""
     ids = admin_org_ids(actor)
-    branches = subtree(acting).filter(org_type=OrgType.BRANCH)
-    if acting.parent_id is None and acting.pk in ids:
-        first = list(branches.order_by("depth", "full_name").values_list("pk", flat=True)[:300])
-        return branches.filter(pk__in=first).order_by("depth", "full_name")
-    return branches.filter(Q(pk__in=ids) | Q(parent_id__in=ids)).order_by("full_name")
+    return subtree(acting).filter(org_type=OrgType.BRANCH).filter(_direct(ids)).order_by("full_name")
+
+
+def override_branches(actor, acting: Organization) -> QuerySet[Organization]:
+    """R-ENT-3: the further branches where the root's admins, acting as the root, enter a person refused by R-ENT-2,
+    with a written explanation only (the first 300, the nearest first); nothing for anyone else."""
+    ids = admin_org_ids(actor)
+    if not (acting.parent_id is None and acting.pk in ids):
+        return Organization.objects.none()
+    further = subtree(acting).filter(org_type=OrgType.BRANCH).exclude(_direct(ids))
+    first = list(further.order_by("depth", "full_name").values_list("pk", flat=True)[:OVERRIDE_BRANCHES])
+    return Organization.objects.filter(pk__in=first).order_by("depth", "full_name")
 
 
 def cadre_orgs(acting: Organization) -> QuerySet[Organization]:

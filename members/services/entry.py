@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from access.choices import CADRE_TITLES
-from access.permissions import admin_org_ids, ensure_may_change_in
+from access.permissions import admin_org_ids, ensure_may_change_in, may_change_in
 from audit.services import record, refusals_audited
 from orgs.models import Organization, OrgType
 from orgs.selectors import root
@@ -32,13 +32,21 @@ def _profile(profile: dict, errors: Errors) -> dict:
     return clean_profile(profile, errors)
 
 
+def _may_override(actor) -> bool:
+    top = root()
+    return top is not None and top.pk in admin_org_ids(actor)
+
+
 def _ensure_may_override(actor) -> None:
     # R-ENT-3: only the central organ (the tree's root) enters people refused by the age rule.
-    if actor is None:
-        return
-    top = root()
-    if top is None or top.pk not in admin_org_ids(actor):
+    if actor is not None and not _may_override(actor):
         raise PermissionDenied(_("只有团中央管理员可以统一录入不符合入团年龄规定的人员。"))
+
+
+def _further_branch_refusal() -> PermissionDenied:
+    return PermissionDenied(_(
+        "团中央管理员直接录入团员只能录入到本组织的直属团支部；其他团支部的团员请由该团支部或其直接上级组织录入。"
+        "不符合入团年龄规定、需要团中央统一录入的，请填写“团中央统一录入说明”后保存。"))
 
 
 def validate_member(*, branch: Organization, id_number, name, joined_on: dt.date | None,
@@ -86,9 +94,14 @@ def _new_person(values: dict, extra: dict) -> Person:
 def enter_member(*, actor, branch: Organization, id_number, name, joined_on, development_number="",
                  override_reason: str = "", **profile) -> Person:
     override_reason = (override_reason or "").strip()
+    further = False
     if override_reason:
         # R-ENT-3: the central organ enters these people into any branch of the tree; no one else may.
         _ensure_may_override(actor)
+    elif actor is not None and not may_change_in(actor, branch) and _may_override(actor):
+        # A root admin, who reads the whole tree, without the explanation a branch this far down needs (R-ENT-3):
+        # the rules' own messages first (R-ENT-2 says whether an explanation is due at all), then the refusal.
+        further = True
     else:
         ensure_may_change_in(actor, branch)  # R-AUTH-2
     values, errors = validate_member(branch=branch, id_number=id_number, name=name, joined_on=joined_on,
@@ -96,6 +109,8 @@ def enter_member(*, actor, branch: Organization, id_number, name, joined_on, dev
                                       viewer=actor)
     extra = _profile(profile, errors)
     errors.raise_if_any()
+    if further:
+        raise _further_branch_refusal()
     try:
         with transaction.atomic():
             person = _new_person(values, dict(extra, override_reason=override_reason))

@@ -3,7 +3,7 @@ correcting identity, ending a cadre post. Each calls one service (members/servic
 permission checks are the services', whose messages land next to their fields."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,7 +18,7 @@ from ..idnumber import normalize_id_number
 from ..models import CadrePost
 from ..profile import SELF_EDITABLE
 from ..rules import normalize_dev_number, normalize_name
-from ..selectors.records import cadre_orgs, enterable_branches, may_override_age, posts_in_subtree
+from ..selectors.records import cadre_orgs, enterable_branches, may_override_age, override_branches, posts_in_subtree
 from ..services import correct_identity, end_post, enter_cadre, enter_member, update_profile
 from .people import deny, person_in_scope, refusal_page
 
@@ -44,8 +44,11 @@ def enter_member_view(request, acting):
     user = request.user
     fixed = acting if acting.is_branch else None
     branches = None if fixed else enterable_branches(user, acting)
-    form = MemberEntryForm(request.POST or None, branches=branches, fixed_branch=fixed,
-                           may_override=may_override_age(user))
+    further = None if fixed else list(override_branches(user, acting))  # R-ENT-3, the root's admins only
+    may_override = may_override_age(user)
+    form = MemberEntryForm(request.POST or None, branches=branches, further_branches=further, fixed_branch=fixed,
+                           may_override=may_override)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -55,15 +58,21 @@ def enter_member_view(request, acting):
                 override_reason=data.get("override_reason", ""), **form.values(PROFILE_FIELDS))
         except ValidationError as exc:
             form.apply_errors(exc)
+            if may_override and "override_reason" in form.fields and form.has_error("joined_on", "join_age"):
+                form.add_error("override_reason", _("确需录入不符合入团年龄规定的人员，请在这里写明理由（团中央统一录入）。"))
+        except PermissionDenied as exc:
+            # Refused by the service (and audited there): the form again, with the reason and all that was typed.
+            form.add_error("branch" if "branch" in form.fields else None, str(exc))
+            status = 403
         else:
             messages.success(request, _("已录入团员 %(name)s。") % {"name": person.name})
             if "another" in request.POST:
                 return redirect("people:enter_member")
             return redirect("people:detail", pk=person.pk)
     return render(request, "people/enter_member.html", {
-        "form": form, "fixed_branch": fixed, "no_branches": fixed is None and not branches.exists(),
+        "form": form, "fixed_branch": fixed, "no_branches": fixed is None and not branches.exists() and not further,
         "transfer_in_url": _id_registered_link(form),
-    })
+    }, status=status)
 
 
 @refusal_page

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 
 from ..message_texts import render
 from ..models import ApprovalStep, TransferRequest
+from ..selectors import steps_to_come, transfer_for_home
 
 register = template.Library()
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -92,6 +93,32 @@ def auto_approval(step):
     text = (_("%(span)s后自动同意") % {"span": _span(left)}) if left.total_seconds() > 0 else _("即将自动同意")
     return format_html('<span class="auto-note" title="{}">{} {}</span>',
                        _("自动同意时间：%(t)s（北京时间）") % {"t": exact(step.due_at)}, CLOCK, text)
+
+
+@register.inclusion_tag("transfers/_clocks.html")
+def step_clocks(step):
+    """The two clocks of a pending step, each named (issue 15): the time to decide before it is overdue and shown to
+    the superior (R-TR-8, 72 hours), and when it is approved automatically (R-TR-7, 15 days; an ASSIGN step never)."""
+    if step.status != ApprovalStep.Status.PENDING:
+        return {"step": None}
+    hours = int(settings.TRANSFER_OVERDUE_AFTER.total_seconds() // 3600)
+    return {"step": step, "overdue_at": exact(step.created_at + settings.TRANSFER_OVERDUE_AFTER),
+            "overdue_hours": hours, "auto_at": exact(step.due_at) if step.due_at else "",
+            "auto_after": _span(settings.TRANSFER_AUTO_APPROVE_AFTER)}
+
+
+@register.filter
+def to_come(transfer):
+    """[(kind label, organization)] of the steps still to come (selectors.steps_to_come), for the timeline."""
+    labels = dict(ApprovalStep.Kind.choices)
+    return [(kind, labels[kind], org) for kind, org in steps_to_come(transfer)]
+
+
+@register.inclusion_tag("transfers/_home.html")
+def home_transfer(person):
+    """Issue 15: the home page shows the person's own transfer first (selectors.transfer_for_home). A tag, not the
+    home view's context: the view lives in members, below transfers (tests/test_layers.py)."""
+    return {"t": transfer_for_home(person)}
 
 
 STEP_CLASS = {

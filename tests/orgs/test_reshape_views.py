@@ -30,7 +30,7 @@ def test_it_shows_what_the_committee_holds_and_rebuilds_it(client_as, tree):
     org = _committee(tree)
     client = client_as(tree["uni_admin"], tree["uni"])
     html = client.get(_url(org)).content.decode()
-    assert re.search(r"团干部</dt><dd><strong>1</strong>", html) and 'value="branch"' in html
+    assert re.search(r"团干部</th><td><strong>1</strong>", html) and 'value="branch"' in html
     resp = client.post(_url(org), {"org_type": "branch"})
     assert resp.status_code == 302 and resp["Location"] == reverse("orgs:detail", args=[org.pk])
     assert Organization.objects.get(pk=org.pk).org_type == OrgType.BRANCH

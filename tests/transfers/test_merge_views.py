@@ -35,9 +35,9 @@ def test_it_shows_what_the_merge_will_do_before_doing_it(client_as, tree):
     resp = client.post(_url(tree), {"into": tree["b2"].pk, "stage": "plan"})
     html = resp.content.decode()
     assert resp.status_code == 200 and "合并将会" in html
-    assert re.search(r"转入团员</dt><dd><strong>2</strong>", html)
-    assert re.search(r"结束的团干部职务</dt><dd><strong>1</strong>", html)
-    assert re.search(r"转入本支部的转接</dt><dd><strong>1</strong>", html)
+    assert re.search(r"转入团员</th><td><strong>2</strong>", html)
+    assert re.search(r"结束的团干部职务</th><td><strong>1</strong>", html)
+    assert re.search(r"转入本支部的转接</th><td><strong>1</strong>", html)
     assert Organization.objects.get(pk=tree["b1"].pk).is_active  # nothing done yet
     resp = client.post(_url(tree), {"into": tree["b2"].pk, "stage": "confirm", "idem": _idem(html)})
     assert resp.status_code == 302 and resp["Location"] == reverse("orgs:detail", args=[tree["b2"].pk])

@@ -186,12 +186,12 @@ def _queries_of_a_merge(tree, n, capture) -> tuple[list[str], int]:
     apply_for_transfer(member=people[2], to_org=tree["fb"], reason="moved")
     apply_for_transfer(member=new_member(tree["fb"]), to_org=b, reason="moved")
     admin = type(tree["school_admin"]).objects.get(pk=tree["school_admin"].pk)
-    with capture() as callbacks:
-        with CaptureQueriesContext(connection) as ctx:
-            done = merge_branch(actor=admin, acting_org=tree["school"], merged=b, into=tree["b2"])
-        with CaptureQueriesContext(connection) as after:
-            for callback in callbacks:
-                callback()
+    with capture() as callbacks, CaptureQueriesContext(connection) as ctx:
+        done = merge_branch(actor=admin, acting_org=tree["school"], merged=b, into=tree["b2"])
+    assert callbacks  # the list is filled when the capture ends
+    with CaptureQueriesContext(connection) as after:
+        for callback in callbacks:
+            callback()
     assert len(done) == n
     return [q["sql"][:200] for q in ctx.captured_queries], len(after.captured_queries)
 

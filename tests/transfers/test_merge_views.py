@@ -120,3 +120,8 @@ def test_the_confirmation_costs_the_same_queries_for_2_or_20_members(client_as, 
         new_member(tree["b1"], name=f"成员{i + 2}")
     apply_for_transfer(member=new_member(tree["fb"], name="又一位"), to_org=tree["b1"], reason="moved")
     assert _plan_queries(client, tree) == few
+
+
+def test_a_branch_without_siblings_is_told_so(client_as, tree):
+    html = client_as(tree["firm_admin"], tree["firm"]).get(_url(tree, "fb")).content.decode()
+    assert "同一上级组织下没有其他有效的团支部" in html and 'name="into"' not in html

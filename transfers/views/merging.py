@@ -21,8 +21,9 @@ def merge(request, acting, pk):
     merged = get_object_or_404(subtree(acting).filter(org_type=OrgType.BRANCH), pk=pk)  # outsiders: 404
     if not may_merge(acting, merged):  # the service says the same, and audits it, if posted anyway
         raise PermissionDenied(_("只有管理这两个团支部的上级组织的管理员可以合并团支部。"))
-    form = MergeForm(request.POST or None, siblings=sibling_branches(merged))
-    context = {"org": merged, "form": form, "idem": issue_token(request)}
+    siblings = sibling_branches(merged)
+    form = MergeForm(request.POST or None, siblings=siblings)
+    context = {"org": merged, "form": form, "idem": issue_token(request), "has_siblings": siblings.exists()}
     if request.method == "POST" and form.is_valid():
         into = form.cleaned_data["into"]
         if request.POST.get("stage") == "confirm":

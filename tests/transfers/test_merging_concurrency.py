@@ -100,3 +100,22 @@ def test_a_merge_and_a_batch_on_the_same_members_at_once(tree):
         else:
             assert [branch_of(p) for p in people] == [target, target, into, into]
         _one_current_branch_each(people)
+
+
+def test_a_merge_and_a_batch_into_the_merged_branch_at_once(tree):
+    """The batch locks the branches it reads (batch._check_orgs), so it either lands before the merge, whose members
+    its people then become, or finds the branch dissolved and moves nobody; nobody is left in a dissolved branch."""
+    for i in range(3):
+        merged, into, source = (_branch(tree, f"转入{i}{k}班团支部") for k in "abc")
+        arrivals = [new_member(source, name=f"来者{i}{k}") for k in range(2)]
+        merged_result, batch_result = run_together(
+            _merge(tree, merged, into),
+            partial(batch_transfer, actor=_fresh(tree["school_admin"]), acting_org=_fresh(tree["school"]),
+                    from_branch=_fresh(source), members=arrivals, to_branch=_fresh(merged), reason="job_change"))
+        assert isinstance(merged_result, list), merged_result
+        if isinstance(batch_result, ValidationError):
+            assert codes(batch_result) == {"target_not_active"}, batch_result
+            assert all(branch_of(p) == source for p in arrivals)
+        else:
+            assert all(branch_of(p) == into for p in arrivals)
+        _one_current_branch_each(arrivals)

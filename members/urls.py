@@ -16,6 +16,7 @@ from .views import (
     people,
     posts,
     preferences,
+    reshape,
 )
 
 # /people/, namespace "people" (issue 3 item 7)
@@ -100,4 +101,6 @@ org_patterns = ([
     path("<int:pk>/", orgs.detail, name="detail"),
     path("<int:pk>/children/", orgs.tree_children, name="children"),
     path("<int:pk>/new/", orgs.create, name="create"),
+    # issue 15: 改建 (merging branches is transfers:merge, which writes transfers)
+    path("<int:pk>/rebuild/", reshape.rebuild, name="rebuild"),
 ], "orgs")

@@ -9,7 +9,7 @@ from config.forms import TextField
 from orgs.models import Organization
 from orgs.selectors import find_by_full_name
 
-from .models import Reason, TransferRequest
+from .models import Reason, SystemReason, TransferRequest
 
 # R-TR-13: "the form explains where each reason's target should be".
 REASON_GUIDANCE = {
@@ -141,5 +141,19 @@ class BatchForm(forms.Form):
 class HistoryFilter(forms.Form):
     status = forms.ChoiceField(label=_("状态"), required=False,
                                choices=[("", _("全部状态"))] + list(TransferRequest.Status.choices))
-    reason = forms.ChoiceField(label=_("原因"), required=False, choices=[("", _("全部原因"))] + list(Reason.choices))
+    # A filter, not an entry form: the system's own reason (a merge's 组织调整) can be looked for here.
+    reason = forms.ChoiceField(label=_("原因"), required=False,
+                               choices=[("", _("全部原因")), *Reason.choices, *SystemReason.choices])
     q = TextField(label=_("姓名"), required=False, max_length=50)
+
+
+class MergeForm(forms.Form):
+    """Merging a branch (合并团支部, issue 15): which sibling branch takes its members."""
+    into = forms.ModelChoiceField(label=_("合并到"), queryset=None, empty_label=_("请选择同一上级下的团支部"),
+                                  error_messages={"required": _("请选择要合并到的团支部。"),
+                                                  "invalid_choice": _("只能合并到同一上级组织下的有效团支部，请重新选择。")})
+
+    def __init__(self, *args, siblings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = siblings
+        self.fields["into"].label_from_instance = lambda o: o.full_name

@@ -19,6 +19,12 @@ class Reason(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class SystemReason(models.TextChoices):
+    """Reasons only the system writes (issue 15): never offered in a form, where R-TR-13's national list stays the
+    choice list (transfers.rules.check_reason refuses them with unknown_reason)."""
+    REORGANIZATION = "reorganization", _("组织调整")  # a merge of branches (transfers/services/merging.py)
+
+
 class TransferRequest(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("办理中")
@@ -31,13 +37,14 @@ class TransferRequest(models.Model):
         TRANSFER_IN = "in", _("办理转入")      # R-TR-2, R-TR-4
         TRANSFER_OUT = "out", _("办理转出")    # R-TR-3, R-TR-5
         BATCH = "batch", _("批量接转")         # R-TR-9
+        REORGANIZATION = "reorg", _("组织调整")  # issue 15: written complete by a merge, never started by anyone
 
     member = models.ForeignKey("members.Person", on_delete=models.PROTECT, related_name="transfers")
     from_branch = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="transfers_out")
     to_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="transfers_in")
     to_branch = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="+")  # where the member landed
-    reason = models.CharField(_("转接原因"), max_length=30, choices=Reason.choices)
+    reason = models.CharField(_("转接原因"), max_length=30, choices=[*Reason.choices, *SystemReason.choices])
     note = models.TextField(_("说明"), blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -19,5 +19,6 @@ urlpatterns = [
     path("history/", views.history_view, name="history"),
     path("history/export.xlsx", views.history_export, name="history_export"),
     path("batch/", views.batch, name="batch"),
+    path("merge/<int:pk>/", views.merge, name="merge"),  # issue 15: 合并团支部, linked from the organization page
     path("messages/", views.message_center, name="messages"),
 ]

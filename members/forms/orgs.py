@@ -19,3 +19,16 @@ class OrgCreateForm(forms.Form):
         allowed = ALLOWED_CHILDREN[OrgType(parent.org_type)]
         self.fields["org_type"].choices = [(t.value, t.label) for t in OrgType if t in allowed]
         self.fields["region_code"].choices = [("", _("同上级组织"))] + [(c, f"{c} {n}") for c, n in REGION_CHOICES]
+
+
+class RebuildForm(forms.Form):
+    """Rebuilding an organization (改建, issue 15): the types orgs/rebuilding.py allows it to become."""
+    org_type = forms.ChoiceField(label=_("改建为"), widget=forms.RadioSelect,
+                                 error_messages={"required": _("请选择改建后的组织类型。"),
+                                                 "invalid_choice": _("该组织不能改建为所选类型，请重新选择。")})
+
+    def __init__(self, *args, targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_type"].choices = [(t, OrgType(t).label) for t in targets]
+        if len(targets) == 1:
+            self.fields["org_type"].initial = targets[0]

@@ -58,8 +58,12 @@ def _check_size(members) -> None:
 
 def _check_orgs(acting_org, from_branch, to_branch) -> tuple[Organization, Organization]:
     """R-AUTH-4 on the rows as they are now, not the caller's copies: a branch may have been dissolved or
-    moved since it was picked. Returns the fresh rows."""
-    fresh = Organization.objects.in_bulk([acting_org.pk, from_branch.pk, to_branch.pk])
+    moved since it was picked. Returns the fresh rows. The two branches are locked (FOR NO KEY UPDATE, ascending id,
+    before the members: merging.py's order) so that a merge or a rebuild of either waits for this batch, or this
+    batch for it and then reads the branch dissolved or rebuilt (issue 15)."""
+    fresh = {o.pk: o for o in Organization.objects.select_for_update(no_key=True)
+             .filter(pk__in=[from_branch.pk, to_branch.pk]).order_by("pk")}
+    fresh[acting_org.pk] = Organization.objects.get(pk=acting_org.pk)
     acting_org = fresh[acting_org.pk]
     from_branch, to_branch = fresh[from_branch.pk], fresh[to_branch.pk]
     for org, field in ((from_branch, "from_branch"), (to_branch, "to_branch")):

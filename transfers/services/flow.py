@@ -2,6 +2,8 @@
 Callers hold the request's row lock (parent first, then the step: STYLE.md).
 
 Lock order (STYLE.md 3 and 10, R-TR-17), the same for every writer, so two may wait on each other, never deadlock:
+  0. the branches a merge or a batch works on, FOR NO KEY UPDATE in ascending id (merging.py, batch.py), before
+     anything below; a completion's insert takes FOR KEY SHARE on its branch, which never waits for these;
   1. TransferRequest, then its ApprovalStep (`lock`): approve, reject, assign_branch, withdraw, the sweep;
   2. Person, then the person's current Membership (`lock_members`), several people in ascending person id:
      every completion (`complete`), every start (start.py) and a batch, which takes them for all its members

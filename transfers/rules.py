@@ -2,6 +2,7 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from orgs.locking import hold_active
 from orgs.models import Organization, OrgType
 
 from .models import Reason, TransferRequest
@@ -17,10 +18,14 @@ def check_reason(reason: str, note: str) -> None:
             _("转接原因为“其他”时，请在说明中写明具体原因（至少10个字）。"), code="note_required")})
 
 
+def hold_target(to_org: Organization) -> None:
+    """The row decides, not the caller's copy: the target may have been dissolved since it was picked; and it is
+    held (FOR SHARE) until the start commits, so a merge or dissolution of it cannot slip in between (issue 15).
+    Called first in the transaction: orgs before people."""
+    hold_active(to_org, field="to_org", message=_("目标组织已撤销，请重新选择。"))
+
+
 def check_target(to_org: Organization, from_branch: Organization | None) -> None:
-    # The row decides, not the caller's copy: the target may have been dissolved since it was picked.
-    if not Organization.objects.filter(pk=to_org.pk, is_active=True).exists():
-        raise ValidationError({"to_org": ValidationError(_("目标组织已撤销，请重新选择。"), code="target_not_active")})
     if to_org.org_type == OrgType.LEADING:  # R-TR-6
         raise ValidationError({"to_org": ValidationError(
             _("团的领导机关不能作为转入组织，请选择团委、团工委、团总支或团支部。"), code="target_not_allowed")})

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from access.choices import CADRE_TITLES
 from access.permissions import admin_org_ids, ensure_may_change_in, may_change_in
 from audit.services import record, refusals_audited
+from orgs.locking import hold_active
 from orgs.models import Organization, OrgType
 from orgs.selectors import root
 
@@ -113,6 +114,7 @@ def enter_member(*, actor, branch: Organization, id_number, name, joined_on, dev
         raise _further_branch_refusal()
     try:
         with transaction.atomic():
+            hold_active(branch, field="branch", message=_("该团支部已撤销，请重新选择。"))  # issue 15: not into a merged one
             person = _new_person(values, dict(extra, override_reason=override_reason))
             Membership.objects.create(person=person, branch=branch, org_path=branch.path)
             refresh_for_people([person.pk])
@@ -169,6 +171,7 @@ def enter_cadre(*, actor, org: Organization, id_number, name, title, is_admin: b
         errors.raise_if_any()
     try:
         with transaction.atomic():
+            hold_active(org, field="org", message=_("该组织已撤销，请重新选择。"))
             person = _person_for_post(existing, pending=pending, ident=ident, name=clean, joined_on=joined_on,
                                       member_values=member_values, extra=extra)
             if CadrePost.objects.filter(person=person, org=org, ended_at__isnull=True).exists():

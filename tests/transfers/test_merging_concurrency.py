@@ -2,10 +2,13 @@
 threads, PostgreSQL only. R-TR-17: whatever the timing, each member ends in exactly one current branch, an active
 one, and the loser of a race is refused whole or finds the work already moved; nothing deadlocks (run_together
 fails on a stuck thread). The assertions are about outcomes, never about which thread won."""
+import threading
+import time
 from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 
 from members.models import Membership
 from members.selectors.people import branch_of
@@ -119,3 +122,59 @@ def test_a_merge_and_a_batch_into_the_merged_branch_at_once(tree):
         else:
             assert all(branch_of(p) == into for p in arrivals)
         _one_current_branch_each(arrivals)
+
+
+def _lock_waits() -> int:
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND datname = current_database()")
+        return cur.fetchone()[0]
+
+
+def _merge_during(put_in, merge) -> tuple:
+    """`put_in` runs in a transaction that stays open until the merge has either finished or is seen waiting on a
+    lock: the merge starts while the newcomer is not yet committed, the window the organization's shared lock
+    (orgs/locking.py) closes."""
+    inside, finished = threading.Event(), threading.Event()
+
+    def first():
+        with transaction.atomic():
+            result = put_in()
+            inside.set()
+            for _ in range(200):  # at most 10 s
+                if finished.is_set() or _lock_waits():
+                    break
+                time.sleep(0.05)
+        return result
+
+    def second():
+        assert inside.wait(10)
+        try:
+            return merge()
+        finally:
+            finished.set()
+
+    return run_together(first, second)
+
+
+def test_a_member_entered_while_the_branch_is_merged_is_moved_with_it(tree):
+    """issue 15: an entry into the merged branch, not yet committed when the merge starts: the merge waits for it
+    and moves the newcomer too (before, the newcomer was left in the dissolved branch)."""
+    merged, into = _branch(tree, "录入a班团支部"), _branch(tree, "录入b班团支部")
+    old = new_member(merged, name="老成员")
+    newcomer, moved = _merge_during(partial(new_member, _fresh(merged), name="新成员"), _merge(tree, merged, into))
+    assert not isinstance(newcomer, Exception) and not isinstance(moved, Exception), (newcomer, moved)
+    _one_current_branch_each([old, newcomer])
+    assert branch_of(newcomer).pk == into.pk
+
+
+def test_a_transfer_started_into_the_merged_branch_while_it_merges_arrives_at_the_sibling(tree):
+    merged, into = _branch(tree, "转入a班团支部"), _branch(tree, "转入b班团支部")
+    new_member(merged, name="老成员")
+    mover = new_member(tree["fb"], name="转来者")
+    request, moved = _merge_during(
+        partial(apply_for_transfer, member=_fresh(mover), to_org=_fresh(merged), reason="moved"),
+        _merge(tree, merged, into))
+    assert not isinstance(request, Exception) and not isinstance(moved, Exception), (request, moved)
+    request.refresh_from_db()
+    assert request.to_org_id == into.pk  # re-pointed, never left arriving at a dissolved branch

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record, refusals_audited
+from orgs.locking import hold_active
 from orgs.models import Organization, OrgType
 from orgs.selectors import is_within
 
@@ -57,9 +58,9 @@ def assign_branch(*, actor, acting_org: Organization, step: ApprovalStep, branch
         if step.kind != ApprovalStep.Kind.ASSIGN:
             raise _wrong_kind(step.kind)
         ensure_pending(request, step)
+        # Held until the completion commits: a merge or dissolution of the branch waits, or went first (issue 15).
+        hold_active(branch, field="branch", message=_("该团支部已撤销，请重新选择。"))
         branch = Organization.objects.get(pk=branch.pk)
-        if not branch.is_active:
-            raise ValidationError({"branch": ValidationError(_("该团支部已撤销，请重新选择。"), code="target_not_active")})
         if branch.org_type != OrgType.BRANCH:
             raise ValidationError({"branch": ValidationError(_("请选择一个有效的团支部。"), code="target_not_allowed")})
         if not (is_within(branch, step.org) and is_within(branch, acting_org)):

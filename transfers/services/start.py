@@ -12,7 +12,7 @@ from members.rules import normalize_name
 from orgs.models import Organization, OrgType
 
 from ..models import ApprovalStep, TransferRequest
-from ..rules import check_none_pending, check_reason, check_target, pending_error
+from ..rules import check_none_pending, check_reason, check_target, hold_target, pending_error
 from .flow import lock_members, open_step, record_initiator_step
 
 ADMIN_TYPES = {OrgType.BRANCH, OrgType.COMMITTEE, OrgType.WORKING_COMMITTEE, OrgType.GENERAL_BRANCH}
@@ -43,6 +43,7 @@ def apply_for_transfer(*, member: Person, to_org: Organization, reason: str, not
     """R-TR-1: the member applies; OUT by their branch side, then IN by the target side."""
     check_reason(reason, note)
     with transaction.atomic():
+        hold_target(to_org)
         from_branch = _current_branch(member)
         check_target(to_org, from_branch)
         check_none_pending(member)
@@ -78,6 +79,7 @@ def transfer_in(*, actor, acting_org: Organization, id_number, name, reason: str
     check_reason(reason, note)
     person = find_member(id_number, name)
     with transaction.atomic():
+        hold_target(acting_org)
         from_branch = _current_branch(person, field="id_number")
         check_target(acting_org, from_branch)
         check_none_pending(person)
@@ -97,6 +99,7 @@ def transfer_out(*, actor, acting_org: Organization, member: Person, to_org: Org
     ensure_may_transfer(actor, acting_org)
     check_reason(reason, note)
     with transaction.atomic():
+        hold_target(to_org)
         from_branch = _current_branch(member)
         if acting_org.pk not in (from_branch.pk, from_branch.parent_id):
             raise PermissionDenied(_("只能为本团支部或直接下级团支部的团员办理转出。"))

@@ -1,6 +1,7 @@
 """Reads about people."""
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from access.permissions import admin_org_ids
 from orgs.models import Organization
 
 from ..idnumber import id_number_filter, normalize_id_number
@@ -35,3 +36,24 @@ def people_in_subtree(org: Organization, query: str = "") -> QuerySet[Person]:
         else:
             qs = qs.filter(name__contains=query)
     return qs.order_by("name", "pk")
+
+
+def in_custody(actor, person_ids) -> set[int]:
+    """R-ACC-2 / R-AUTH-7 for a page of rows, in two queries whatever its length: the people among person_ids one
+    of whose confirmed organizations, or its direct superior, is among the actor's admin posts, and who hold no
+    admin post outside the actor's reach. A hint for the page (which rows offer 编辑 and 生成重置码):
+    access.custody.has_custody decides exactly, in the service."""
+    person_ids = list(person_ids)
+    ids = admin_org_ids(actor)
+    if not person_ids or not ids:
+        return set()
+    outside = Q()
+    for path in Organization.objects.filter(pk__in=ids).values_list("path", flat=True):
+        outside &= ~Q(org_path__startswith=path)
+    reach = (Exists(Membership.objects.filter(person=OuterRef("pk"), ended_at__isnull=True)
+                    .filter(Q(branch_id__in=ids) | Q(branch__parent_id__in=ids)))
+             | Exists(CadrePost.objects.held().filter(person=OuterRef("pk"))
+                      .filter(Q(org_id__in=ids) | Q(org__parent_id__in=ids))))
+    above = Exists(CadrePost.objects.held().filter(person=OuterRef("pk"), is_admin=True).filter(outside))
+    rows = Person.objects.filter(pk__in=person_ids).filter(reach).exclude(above).exclude(pk=actor.pk)
+    return set(rows.values_list("pk", flat=True))

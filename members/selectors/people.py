@@ -18,6 +18,21 @@ def members_of(branch: Organization) -> QuerySet[Person]:
             .order_by("name", "pk"))
 
 
+def member_matches(branch: Organization, query: str = "", *, limit: int = 20) -> list[Person]:
+    """The transfer-out picker (issue 15): members of one branch whose name contains the query, or whose ID
+    number is the query whole or starts with its visible first 6 characters (R-AUTH-6); at most limit + 1, so
+    that a page can say there are more. One query."""
+    qs = members_of(branch)
+    query = (query or "").strip()
+    if query:
+        ident = normalize_id_number(query)
+        if ident.isalnum() and any(ch.isdigit() for ch in ident):
+            qs = qs.filter(**id_number_filter(ident))
+        else:
+            qs = qs.filter(name__contains=query)
+    return list(qs[:limit + 1])
+
+
 def person_by_id_number(raw) -> Person | None:
     return Person.objects.filter(id_number=normalize_id_number(raw)).first()
 

@@ -92,13 +92,49 @@ def template(request, acting, kind):
     return xlsx_response(build_template(kind), f"{KINDS[kind]}模板.xlsx", f"tuanji-{TEMPLATE_NAMES[kind]}-template.xlsx")
 
 
+# Issue 15: a file with thousands of problems printed every one (3,741 rows: a page 256,000 px tall on a phone).
+# The page shows how many of each kind, the first rows, and the marked workbook for the rest.
+ERRORS_SHOWN = 100
+ERROR_KINDS = {
+    "required": gettext_lazy("必填项未填写"),
+    "id_number_invalid": gettext_lazy("身份证号不正确"),
+    "id_registered": gettext_lazy("身份证号已登记或重复"),
+    "name_mismatch": gettext_lazy("姓名与登记的不一致"),
+    "invalid_name": gettext_lazy("姓名不正确"),
+    "join_age": gettext_lazy("不符合入团年龄规定"),
+    "date_invalid": gettext_lazy("日期格式不正确"),
+    "dev_number_required": gettext_lazy("缺少发展团员编号"),
+    "dev_number_format": gettext_lazy("发展团员编号格式不正确"),
+    "dev_number_year": gettext_lazy("发展团员编号与入团年份不符"),
+    "dev_number_segment": gettext_lazy("发展团员编号不在号段内"),
+    "dev_number_taken": gettext_lazy("发展团员编号重复或已被使用"),
+    "phone_invalid": gettext_lazy("手机号码不正确"),
+    "email_invalid": gettext_lazy("电子邮箱不正确"),
+    "choice_invalid": gettext_lazy("不是列表中的选项"),
+    "title_invalid": gettext_lazy("职务不是标准职务"),
+    "not_in_subtree": gettext_lazy("所在团支部不对"),
+    "too_long": gettext_lazy("内容过长"),
+}
+
+
 def _error_summary(job: ImportJob) -> dict:
-    """Problems sorted by row (stable: a row's problems keep the columns' order), ready to print."""
+    """Problems sorted by row (stable: a row's problems keep the columns' order): the first ERRORS_SHOWN ready to
+    print, and a count per kind of problem (with the columns it touches) for all of them."""
+    ordered = sorted(job.errors, key=lambda e: e[0])
     row_label = _("第 %(row)d 行")
     errors = [{"row": row, "where": row_label % {"row": row} if row else "—", "header": header or "—",
                "code": code, "message": message}
-              for row, header, code, message in sorted(job.errors, key=lambda e: e[0])]
-    return {"errors": errors, "error_count": len(errors), "error_rows": len({e["row"] for e in errors if e["row"]})}
+              for row, header, code, message in ordered[:ERRORS_SHOWN]]
+    kinds: dict[str, dict] = {}
+    for _row, header, code, message in ordered:
+        kind = kinds.setdefault(code, {"code": code, "count": 0, "headers": [],
+                                       "label": ERROR_KINDS.get(code) or message})
+        kind["count"] += 1
+        if header and header not in kind["headers"]:
+            kind["headers"].append(header)
+    return {"errors": errors, "error_count": len(ordered), "error_rows": len({e[0] for e in ordered if e[0]}),
+            "error_kinds": sorted(kinds.values(), key=lambda k: -k["count"]),
+            "errors_hidden": max(len(ordered) - ERRORS_SHOWN, 0)}
 
 
 @admin_required

@@ -325,6 +325,31 @@ def test_the_job_page_stops_polling_when_done(admin, tree):
     assert "已导入 5 行" in html and "hx-trigger" not in html
 
 
+def test_thousands_of_errors_show_a_summary_the_first_100_and_the_marked_file(admin, tree):
+    # Issue 15 item 7: 3,741 errors printed every row (a page 256,000 px tall on a phone).
+    errors = ([[row, "手机号码", "phone_invalid", "手机号码应为11位、以1开头的数字。"] for row in range(2, 3002)]
+              + [[row, "身份证号", "id_number_invalid", "身份证号不正确（校验位不对）。"] for row in range(3002, 3702)]
+              + [[row, "发展团员编号", "dev_number_required", "2017年以后入团须填写发展团员编号。"] for row in range(3702, 3743)])
+    job = _running_job(tree, status="checked", rows_total=3741, rows_checked=3741, errors=errors, marked="ready")
+    html = admin.get(reverse("imports:job", args=[job.pk])).content.decode()
+    assert "发现 3741 处问题（涉及 3741 行，共 3741 行）" in html
+    kinds = html.split('id="kinds-h"')[1].split("</table>")[0]
+    assert kinds.index("手机号码不正确") < kinds.index("身份证号不正确") < kinds.index("缺少发展团员编号")
+    assert "<td data-label=\"处数\">3000</td>" in kinds and ">700</td>" in kinds and ">41</td>" in kinds
+    table = html.split('class="errors-table"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 101  # the header and the first 100
+    assert "第 101 行" in table and "第 102 行" not in table  # the first 100 by row: rows 2 to 101
+    assert "还有 3641 处问题没有列在这里" in html
+    assert html.count(reverse("imports:marked", args=[job.pk])) == 2  # at the top and below the rows
+
+
+def test_a_few_errors_of_one_kind_list_every_row_without_a_summary(admin, tree):
+    errors = [[2, "手机号码", "phone_invalid", "手机号码应为11位、以1开头的数字。"]]
+    job = _running_job(tree, status="checked", rows_total=1, rows_checked=1, errors=errors)
+    html = admin.get(reverse("imports:job", args=[job.pk])).content.decode()
+    assert "第 2 行" in html and 'id="kinds-h"' not in html and "没有列在这里" not in html
+
+
 def test_an_interrupted_job_says_so(admin, tree):
     job = _running_job(tree, status="checking", updated_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     html = admin.get(reverse("imports:job", args=[job.pk])).content.decode()

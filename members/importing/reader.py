@@ -145,8 +145,7 @@ def _read_rows(rows, header_row: int, keys: list[str], wanted: dict, kind: str) 
     # A column only the other template has: the files were mixed up.
     if kind == "own_cadres" and "所在团支部全称" in keys:
         raise ValidationError(_(MISMATCH_MESSAGE), code="template_mismatch")
-    missing = [c.header for c in COLUMNS[kind] if c.required and c.field not in sheet.columns
-               and c.field in ("name", "id_number", "joined_on", "branch", "title")]
+    missing = [c.header for c in COLUMNS[kind] if c.required and c.field not in sheet.columns]
     if missing:
         raise _refuse(_("缺少必需的列：%(cols)s。请使用下载的模板，不要修改列名。") % {"cols": "、".join(missing)},
                       "header_missing")

@@ -135,6 +135,17 @@ def read_sheet(wb, kind: str) -> Sheet:
     raise _refuse(_("没有找到表头（前5行中应有“姓名”和“身份证号”两列）。请使用下载的模板。"), "header_missing")
 
 
+def read_row(content: bytes, kind: str, row_number: int) -> dict | None:
+    """One data row of an upload already checked, by its spreadsheet row number (the import's 办理转入, issue 15);
+    None when there is no such row."""
+    wb = open_workbook(io.BytesIO(content), kind)
+    try:
+        sheet = read_sheet(wb, kind)
+    finally:
+        wb.close()
+    return next((raw for r, raw in sheet.rows if r == row_number), None)
+
+
 def _read_rows(rows, header_row: int, keys: list[str], wanted: dict, kind: str) -> Sheet:
     """rows: the sheet's row iterator, positioned just after the header row."""
     sheet = Sheet(header_row=header_row)

@@ -20,11 +20,15 @@ from django.views.decorators.http import require_POST
 from access.acting import admin_required
 
 from ..exporting.workbook import xlsx_response
+from ..idnumber import normalize_id_number
 from ..importing import KINDS, build_template
 from ..importing import reader as limits
 from ..importing.columns import COLUMNS
 from ..importing.jobs import INTERRUPTED, RUNNING, confirm_job, is_stale, retry_job, start_job
+from ..importing.reader import read_row, text
 from ..models import ImportJob
+from ..selectors.people import person_by_id_number
+from .editing import TRANSFER_IN_CARRY
 
 RECENT_JOBS = 10
 TEMPLATE_NAMES = {"own_cadres": "own-cadres", "branch_members": "branch-members"}
@@ -180,6 +184,27 @@ def retry(request, acting, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("imports:job", job.pk)
+
+
+@require_POST
+@admin_required
+def transfer_in_row(request, acting, pk):
+    """R-ENT-6 from the problem list (issue 15): a row whose ID number is on record goes to the transfer-in page
+    with its name and ID number, carried in the session (never in an address, R-AUTH-6)."""
+    job = _own_job(request, pk, with_content=True)
+    try:
+        row_number = int(request.POST.get("row", ""))
+    except ValueError:
+        raise Http404 from None
+    flagged = any(r == row_number and code == "id_registered" for r, _h, code, _m in job.errors)
+    raw = read_row(bytes(job.file_content), job.kind, row_number) if flagged and job.file_content else None
+    id_number = normalize_id_number(text(raw.get("id_number"))) if raw else ""
+    if not id_number or person_by_id_number(id_number) is None:
+        messages.error(request, _("第 %(row)d 行的身份证号没有在系统中登记（可能是与本文件其他行重复），不能办理转入。")
+                       % {"row": row_number})
+        return redirect("imports:job", job.pk)
+    request.session[TRANSFER_IN_CARRY] = {"name": text(raw.get("name")), "id_number": id_number}
+    return redirect("transfers:transfer_in")
 
 
 @admin_required

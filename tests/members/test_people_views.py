@@ -339,9 +339,21 @@ class TestEnterMember:
         block = field_block(resp.content.decode(), "id_number")
         assert "该身份证号已经登记" in block and "后8位登录" in block
         try:  # R-ENT-6: the "transfer in" action straight from the error, once the transfers pages exist
-            assert f'href="{reverse("transfers:transfer_in")}"' in block and "办理转入" in block
+            assert f'formaction="{reverse("transfers:transfer_in")}"' in block and "办理转入" in block
         except NoReverseMatch:
             pass
+
+    def test_transfer_in_from_the_message_carries_the_name_and_id_number_in_the_body(self, client_as, tree, member):
+        # Issue 15 item 10: the button posts the entry form to the transfer-in look-up; nothing typed again.
+        client = client_as(tree["b2_admin"])
+        data = self.form(id_number=member.id_number, name=member.name)
+        html = client.post(self.url, data).content.decode()
+        assert member.id_number not in re.sub(r'value="[^"]*"', "", html)  # only in the form's own fields
+        resp = client.post(reverse("transfers:transfer_in"), dict(data, lookup="1"))
+        page = resp.content.decode()
+        assert resp.status_code == 200 and f'value="{member.name}"' in page and f'value="{member.id_number}"' in page
+        assert tree["b1"].full_name in page and "现在所在团支部" in page  # R-TR-2: found, the name matches
+        assert not AuditEvent.objects.filter(action__startswith="transfer").exists()  # a look-up submits nothing
 
     def test_only_a_central_admin_sees_the_override_explanation(self, client_as, tree):
         create_org(actor=None, full_name="团中央机关团支部", org_type=OrgType.BRANCH, parent=tree["central"])

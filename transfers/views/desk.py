@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 from access.acting import admin_required
 from config.forms import search_text
 from members.selectors.people import branch_of, member_matches, members_of
+from members.views.editing import TRANSFER_IN_CARRY
 
 from ..forms import REASON_GUIDANCE, TransferInForm, TransferOutForm
 from ..selectors import direct_branches
@@ -31,12 +32,15 @@ def _int(raw):
 @admin_required
 def transfer_in_view(request, acting):
     ensure_may_transfer(request.user, acting)  # a leading organ does not transfer (403 that says so)
-    form = TransferInForm(request.POST or None)
+    # R-ENT-6 (issue 15): an import row's name and ID number, carried here once through the session; the entry
+    # forms post theirs straight to this look-up.
+    carried = request.session.pop(TRANSFER_IN_CARRY, None) if request.method == "GET" else None
+    form = TransferInForm(request.POST or carried or None)
     person = branch = None
     submitting = request.method == "POST" and "submit" in request.POST
     if submitting and not consume_token(request, "transfer_in"):
         return refuse_double_submit(request, "transfers:transfer_in")
-    if request.method == "POST" and form.is_valid():
+    if form.is_bound and form.is_valid():
         data = form.cleaned_data
         try:
             # R-TR-2: the person's current branch is shown only once the name matches the ID number.

@@ -121,10 +121,12 @@ def reset_code_issue(request, acting, pk):
     page. GET (the address the POST answered, reopened or bookmarked): the code is not shown again, a new one
     may be issued."""
     person = get_object_or_404(people_in_subtree(acting), pk=pk)
-    back = _back(request)
     if request.method == "GET":
+        # Reopened without the page it came from: back to the person.
+        back = _back(request, default=reverse("people:detail", args=[person.pk]))
         return render(request, "members/reset_code_again.html", {
             "person": person, "back": back, "may_issue": has_custody(request.user, person)})
+    back = _back(request)
     # R-AUTH-6: the service refuses an admin two levels up (HTTP 403) and audits the refusal.
     code = issue_reset_code(actor=request.user, person=person, acting_org=acting)
     # Shown once: the page is not cached and the code is never stored in the clear.
@@ -133,10 +135,10 @@ def reset_code_issue(request, acting, pk):
     return response
 
 
-def _back(request) -> str:
-    """Where 返回 leads: the page the button was on (a page of this site), else the reset-code search."""
+def _back(request, *, default: str = "") -> str:
+    """Where 返回 leads: the page the button was on (a page of this site), else `default` or the reset-code search."""
     target = request.POST.get("next") or request.GET.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                   require_https=request.is_secure()):
         return target
-    return reverse("members:reset_codes")
+    return default or reverse("members:reset_codes")

@@ -240,6 +240,7 @@ def test_reset_code_issue_reopened_shows_a_page_that_offers_a_new_code(client_as
     assert resp.status_code == 200
     assert code not in html and "无法再次查看" in html
     assert f'action="{url}"' in html and "重新生成重置码" in html
+    assert f'href="{reverse("people:detail", args=[member.pk])}"' in html  # 返回: to the person
     assert ResetCode.objects.filter(person=member).count() == 1  # a GET issues nothing
 
 

@@ -1,13 +1,13 @@
 """The acting organization (R-ACC-3, R-AUTH-1): kept in the session, offered only among admin posts, and only to a
 session that has shown a second factor (R-ACC-5)."""
 import functools
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
@@ -45,6 +45,29 @@ def switch_to(request, org_id: int) -> bool:
         request.session[SESSION_KEY] = org_id
         return True
     return False
+
+
+def page_after_switch(request, next_url: str) -> str:
+    """R-ACC-3: after switching, the page the admin was on when it is one the new organization has too: a page of
+    this site (same host) whose address names no object (a list, not /people/12/, which belongs to the old
+    organization's subtree). Its query string is dropped: filters and page numbers (?branch=5) name the old
+    organization's objects as well. Anything else: the home page."""
+    home = reverse("home")
+    if not next_url or not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
+                                                           require_https=request.is_secure()):
+        return home
+    path = urlsplit(next_url).path
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return home
+    if match.args or match.kwargs or match.view_name in NOT_AFTER_SWITCH:
+        return home
+    return path
+
+
+# Pages that are no place to land: the switch itself, and the second-factor pages (a verified session is there).
+NOT_AFTER_SWITCH = {"orgs:switch", "two_factor:verify", "two_factor:enrol", "logout"}
 
 
 def second_factor_url(request, *, next_url: str = "") -> str:

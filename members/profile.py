@@ -64,6 +64,23 @@ REQUIRED_FIELDS = [
     ("province", _("所在地区（省）")),
     ("city", _("所在地区（市）")),
 ]
+# R-ENT-8, issue 15: what must be filled to enter a person at all, per entry path. The entry forms and the import
+# check refuse a blank one with the same message (members.rules.check_entry_required), the forms and the templates
+# mark these, and only these, 必填 (the template marked 手机号码 必填 while its check let a blank through). The
+# other REQUIRED_FIELDS may be filled later: a person without them is entered, and shown "信息不完整".
+ENTRY_REQUIRED = {
+    "member": ("branch", "name", "id_number", "joined_on", "phone"),  # 录入团员; 导入下级团支部团员团干部
+    "cadre": ("name", "id_number", "title", "phone"),                 # 录入团干部; 导入本级团干部
+}
+# A person on record is not entered again: their record stays as it is (R-ENT-9, R-ENT-6), so these profile fields
+# are not asked of them (a post for them, or the id_registered message, comes without).
+NOT_ASKED_ON_RECORD = {"phone"}
+ENTRY_LABELS = {"branch": _("所在团支部全称"), "name": _("姓名"), "id_number": _("身份证号"), "joined_on": _("入团时间"),
+                "phone": _("手机号码"), "title": _("职务")}
+# Filled later, for completeness (R-ENT-8): marked as such, never refused at entry.
+COMPLETENESS_ONLY = [name for name, _label in REQUIRED_FIELDS
+                     if name not in ENTRY_REQUIRED["member"] + ENTRY_REQUIRED["cadre"]
+                     and name not in ("gender", "birth_date", "development_number")]
 OPTIONAL_FIELDS = [
     ("occupation", _("职业")), ("email", _("电子邮箱")), ("party_joined_on", _("入党时间")),
     ("league_card_number", _("团员证编号")),

@@ -19,7 +19,15 @@ from orgs.regions import PROVINCES, XINJIANG
 
 from .idnumber import birth_date_of, drop_invisible, is_valid_id_number, normalize_id_number
 from .models import Person
-from .profile import EDUCATION_LEVELS, ETHNIC_GROUPS, OCCUPATIONS, PoliticalStatus
+from .profile import (
+    EDUCATION_LEVELS,
+    ENTRY_LABELS,
+    ENTRY_REQUIRED,
+    ETHNIC_GROUPS,
+    NOT_ASKED_ON_RECORD,
+    OCCUPATIONS,
+    PoliticalStatus,
+)
 from .segments import segment_problem
 from .selectors.lookups import DEFAULT
 
@@ -185,6 +193,21 @@ def clean_phone(raw, errors: Errors, *, required: bool = False) -> str:
     if not _PHONE.match(phone):
         errors.add("phone", _("手机号码应为11位、以1开头的数字。"), "phone_invalid")
     return phone
+
+
+def check_entry_required(values: dict, kind: str, errors: Errors, *, on_record: bool = False) -> None:
+    """R-ENT-8 at entry (profile.ENTRY_REQUIRED): each field this path requires, left blank, is refused with one
+    message, the same in the entry forms and the import check. A field with an error already keeps that one; a
+    person on record is not asked for the profile fields (NOT_ASKED_ON_RECORD)."""
+    for field in ENTRY_REQUIRED[kind]:
+        if on_record and field in NOT_ASKED_ON_RECORD:
+            continue
+        if field in values and field not in errors.by_field and _blank(values[field]):
+            errors.add(field, _("请填写%(label)s。") % {"label": ENTRY_LABELS[field]}, "required")
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not drop_invisible(value).strip())
 
 
 def clean_profile(data: dict, errors: Errors) -> dict:

@@ -74,6 +74,7 @@ import_patterns = ([
     path("jobs/<int:pk>/confirm/", imports.confirm, name="confirm"),
     path("jobs/<int:pk>/retry/", imports.retry, name="retry"),
     path("jobs/<int:pk>/marked.xlsx", imports.marked, name="marked"),
+    path("jobs/<int:pk>/transfer-in/", imports.transfer_in_row, name="transfer_in"),  # R-ENT-6, issue 15
     path("export/", exports.export_page, name="export"),
     path("export/members.xlsx", exports.export_members, name="export_members"),
     path("export/cadres.xlsx", exports.export_cadres, name="export_cadres"),

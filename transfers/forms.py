@@ -77,9 +77,13 @@ class TransferInForm(forms.Form):
 
 
 class TransferOutForm(TargetMixin, forms.Form):
-    member = forms.ModelChoiceField(label=_("转出的团员"), queryset=None, empty_label=_("请选择团员"),
-                                    error_messages={"required": _("请选择要转出的团员。"),
-                                                    "invalid_choice": _("此人不是该团支部的团员，请从列表中选择。")})
+    """The member is picked from the search results (radios named member, transfers/_member_field.html): a long
+    branch is never one drop-down of every member. Without JavaScript, a name typed into member_query and sent
+    with the form comes back as the matching members to pick from."""
+    member = forms.ModelChoiceField(label=_("转出的团员"), queryset=None, required=False,
+                                    error_messages={"invalid_choice": _("此人不是该团支部的团员，请从列表中选择。")})
+    member_query = TextField(label=_("转出的团员"), max_length=50, required=False,
+                             help_text=_("输入姓名中的字，或身份证号的前6位或完整号码，从下方结果中点选。"))
     to_org_name = TextField(label=_("转入哪个团组织"), max_length=200, required=False,
                             help_text=_("输入全称中的几个字，从下方结果中点选。"))
     to_org = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -89,7 +93,15 @@ class TransferOutForm(TargetMixin, forms.Form):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = members
-        self.fields["member"].label_from_instance = lambda p: f"{p.name}（{p.masked_id_number}）"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("member") is None and "member" not in self.errors:
+            if data.get("member_query"):
+                self.add_error("member", _("请从“%(q)s”的查找结果中点选要转出的团员。") % {"q": data["member_query"]})
+            else:
+                self.add_error("member", _("请选择要转出的团员：输入姓名查找后点选。"))
+        return data
 
 
 class RejectForm(forms.Form):

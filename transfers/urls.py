@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:pk>/withdraw/", views.withdraw_view, name="withdraw"),
     path("in/", views.transfer_in_view, name="transfer_in"),
     path("out/", views.transfer_out_view, name="transfer_out"),
+    path("out/members/", views.member_search, name="member_search"),  # issue 15: the picker's type-ahead
     path("inbox/", views.inbox, name="inbox"),
     path("steps/<int:step_id>/approve/", views.approve_view, name="approve"),
     path("steps/<int:step_id>/reject/", views.reject_view, name="reject"),

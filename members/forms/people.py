@@ -10,12 +10,22 @@ from config.forms import TextField
 from orgs.models import Organization
 from orgs.regions import REGION_CHOICES
 
-from ..profile import EDUCATION_CHOICES, ETHNIC_CHOICES, OCCUPATION_CHOICES, REQUIRED_FIELDS, PoliticalStatus
+from ..profile import (
+    COMPLETENESS_ONLY,
+    EDUCATION_CHOICES,
+    ENTRY_REQUIRED,
+    ETHNIC_CHOICES,
+    OCCUPATION_CHOICES,
+    PoliticalStatus,
+)
+from ..rules import Errors, check_entry_required
+from ..selectors.people import person_by_id_number
 
 BLANK = [("", _("请选择"))]
-# R-ENT-8: labels of the required fields carry the 必填 mark; the development number is required only
-# from 2017 (R-ENT-4), which its help text says.
-MARKED = ({field for field, _label in REQUIRED_FIELDS} | {"id_number"}) - {"development_number"}
+# R-ENT-8: an entry form marks 必填 what it refuses blank (profile.ENTRY_REQUIRED, as the import templates do), and
+# marks the fields completeness needs as such; the development number is required only from 2017 (R-ENT-4), which
+# its help text says. Other forms mark the identity fields.
+IDENTITY_MARKED = {"name", "id_number", "joined_on"}
 
 PROFILE_FIELDS = ["ethnicity", "political_status", "phone", "full_time_education", "highest_education", "work_unit",
                   "province", "city", "occupation", "email", "party_joined_on", "league_card_number"]
@@ -63,6 +73,7 @@ class PeopleForm(forms.Form):
     """Marks the required fields of R-ENT-8 and takes a service's ValidationError onto its fields."""
 
     groups_spec: list = []
+    entry_kind: str | None = None   # "member" | "cadre": an entry form (profile.ENTRY_REQUIRED's keys)
 
     def groups(self) -> list[tuple[str, list]]:
         """(legend, bound fields) per fieldset, leaving out fields this form does not have."""
@@ -75,8 +86,22 @@ class PeopleForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        marked = set(ENTRY_REQUIRED[self.entry_kind]) if self.entry_kind else IDENTITY_MARKED
         for name, field in self.fields.items():
-            field.required_mark = name in MARKED
+            field.required_mark = name in marked
+            field.complete_mark = name in COMPLETENESS_ONLY and name not in marked
+
+    def clean(self):
+        data = super().clean()
+        if self.entry_kind:
+            # R-ENT-8: what the import check refuses blank, with the same message.
+            errors = Errors()
+            present = {name: data.get(name) for name in self.fields if name not in self.errors}
+            check_entry_required(present, self.entry_kind, errors,
+                                 on_record=bool(data.get("id_number")) and person_by_id_number(data["id_number"]) is not None)
+            for name, errs in errors.by_field.items():
+                self.add_error(name, errs)
+        return data
 
     def apply_errors(self, exc: ValidationError) -> None:
         """Each message next to its field; keys the form does not have go to the top of the form."""
@@ -108,6 +133,7 @@ class ProfileFields(PeopleForm):
 
 
 class MemberEntryForm(ProfileFields):
+    entry_kind = "member"
     field_order = ["branch", "name", "id_number", "joined_on", "development_number", *PROFILE_FIELDS]
     groups_spec = [(_("组织关系与身份"), ["branch", "name", "id_number", "joined_on", "development_number"]),
                    (_("基本信息"), BASIC), (_("选填信息"), OPTIONAL), (_("团中央统一录入"), ["override_reason"])]
@@ -152,6 +178,7 @@ class MemberEntryForm(ProfileFields):
 
 
 class CadreEntryForm(ProfileFields):
+    entry_kind = "cadre"
     field_order = ["org", "title", "is_admin", "kind", "appointed_on", "name", "id_number", "joined_on",
                    "development_number", *PROFILE_FIELDS]
     groups_spec = [(_("任职"), ["org", "title", "kind", "appointed_on", "is_admin"]),
@@ -175,9 +202,7 @@ class CadreEntryForm(ProfileFields):
     def __init__(self, *args, orgs, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = orgs
-        for name in ("org", "title", "name", "id_number"):
-            self.fields[name].required_mark = True
-        self.fields["joined_on"].required_mark = self.fields["development_number"].required_mark = False
+        self.fields["org"].required_mark = True
 
 
 class ProfileForm(ProfileFields):

@@ -135,6 +135,17 @@ def read_sheet(wb, kind: str) -> Sheet:
     raise _refuse(_("没有找到表头（前5行中应有“姓名”和“身份证号”两列）。请使用下载的模板。"), "header_missing")
 
 
+def read_row(content: bytes, kind: str, row_number: int) -> dict | None:
+    """One data row of an upload already checked, by its spreadsheet row number (the import's 办理转入, issue 15);
+    None when there is no such row."""
+    wb = open_workbook(io.BytesIO(content), kind)
+    try:
+        sheet = read_sheet(wb, kind)
+    finally:
+        wb.close()
+    return next((raw for r, raw in sheet.rows if r == row_number), None)
+
+
 def _read_rows(rows, header_row: int, keys: list[str], wanted: dict, kind: str) -> Sheet:
     """rows: the sheet's row iterator, positioned just after the header row."""
     sheet = Sheet(header_row=header_row)
@@ -145,8 +156,7 @@ def _read_rows(rows, header_row: int, keys: list[str], wanted: dict, kind: str) 
     # A column only the other template has: the files were mixed up.
     if kind == "own_cadres" and "所在团支部全称" in keys:
         raise ValidationError(_(MISMATCH_MESSAGE), code="template_mismatch")
-    missing = [c.header for c in COLUMNS[kind] if c.required and c.field not in sheet.columns
-               and c.field in ("name", "id_number", "joined_on", "branch", "title")]
+    missing = [c.header for c in COLUMNS[kind] if c.required and c.field not in sheet.columns]
     if missing:
         raise _refuse(_("缺少必需的列：%(cols)s。请使用下载的模板，不要修改列名。") % {"cols": "、".join(missing)},
                       "header_missing")

@@ -12,9 +12,17 @@ from orgs.selectors import find_by_full_name
 
 from ..models import CadrePost, Person
 from ..profile import PoliticalStatus
-from ..rules import Errors, check_length, clean_id_number, clean_name, clean_profile, normalize_dev_number
+from ..rules import (
+    Errors,
+    check_entry_required,
+    check_length,
+    clean_id_number,
+    clean_name,
+    clean_profile,
+    normalize_dev_number,
+)
 from ..services.entry import validate_member
-from .columns import BRANCH_MEMBERS, COLUMNS
+from .columns import BRANCH_MEMBERS, COLUMNS, ENTRY_KIND
 from .reader import free_text, text, to_date
 
 POLITICAL_BY_LABEL = {str(label): value for value, label in PoliticalStatus.choices}
@@ -165,6 +173,10 @@ class RowChecker:
             v["id_number"] = clean_id_number(v["id_number"], errors)
             v["name"] = clean_name(v["name"], errors)
         self._duplicates(row_number, v, errors)
+        # R-ENT-8: the columns the template marks 必填, each refused blank as the entry forms refuse it; last, so
+        # that a field the rules have already named keeps its own message.
+        on_record = existing is not None or bool(ident and self.lookups and self.lookups.id_holder(ident))
+        check_entry_required(v, ENTRY_KIND[self.kind], errors, on_record=on_record)
         _check_lengths({**v, **profile}, errors)
         if not errors:
             args = {"target": target, "branch": branch if member_row else None, "existing": existing,

@@ -9,6 +9,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .columns import COLUMNS, KINDS, MARKER_PREFIX, MARKER_SHEET
 
 REQUIRED_FILL = PatternFill("solid", fgColor="FDE2E4")
+COMPLETE_FILL = PatternFill("solid", fgColor="FFF2CC")
+REQUIRED_NOTE = "必填：空着的行不能导入。"
+COMPLETE_NOTE = "信息完整所需：可以先空着导入，此人会显示为“信息不完整”，以后补填。"
 HEADER_FONT = Font(bold=True)
 DATA_ROWS = 20000
 
@@ -27,7 +30,9 @@ def build_template(kind: str) -> bytes:
         cell.alignment = Alignment(horizontal="center")
         if col.required:
             cell.fill = REQUIRED_FILL
-        note = ("必填。" if col.required else "") + col.note
+        elif col.complete:
+            cell.fill = COMPLETE_FILL
+        note = (REQUIRED_NOTE if col.required else COMPLETE_NOTE if col.complete else "") + col.note
         if note:
             cell.comment = Comment(note, "团籍")
         letter = cell.column_letter
@@ -53,7 +58,8 @@ def build_template(kind: str) -> bytes:
     lines = [
         f"{KINDS[kind]} 模板（团籍）",
         "1. 在“" + KINDS[kind] + "”工作表中从第2行起每行填写一人，不要修改第1行的列名，可以调整列的顺序。",
-        "2. 红色列名为必填项；把鼠标停在列名上可看到填写要求。",
+        "2. 红色列名为必填项，有一项空着的行不能导入；黄色列名是信息完整所需的项目，可以先空着导入，"
+        "此人会显示为“信息不完整”，以后补填。把鼠标停在列名上可看到填写要求。",
         "3. 身份证号、发展团员编号、手机号码请保持“文本”格式，否则Excel会丢失后几位数字。",
         "4. 入团时间请填日期，如 2016-05-04。",
         "5. 民族、政治面貌、学历、职务请从下拉列表中选择。",

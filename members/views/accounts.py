@@ -4,22 +4,23 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from access.acting import acting_org, admin_posts_of, admin_required, second_factor_url
+from access.custody import has_custody
 from access.factors import backup_codes_left, has_second_factor, session_verified
-from access.permissions import admin_org_ids
 from access.selectors import current_posts, pending_posts
 from config.forms import search_text
 from orgs.models import Organization, OrgType
 
 from ..forms.accounts import ForgotPasswordForm, IdNumberLoginForm
 from ..models import CadrePost, Membership
-from ..selectors.people import branch_of, people_in_subtree
+from ..selectors.people import branch_of, in_custody, people_in_subtree
 from ..services import issue_reset_code, reset_password
 
 
@@ -101,43 +102,43 @@ def forgot_password(request):
     return render(request, "registration/forgot_password.html", {"form": form})
 
 
-def _with_may_issue(people, actor):
-    """R-ACC-2 / R-AUTH-7 for each row in the same query: one of the person's confirmed organizations, or its
-    direct superior, is among the actor's admin posts, and the person is no admin outside the actor's reach
-    (members.permissions.has_custody decides exactly, when the code is issued)."""
-    ids = admin_org_ids(actor)
-    paths = list(Organization.objects.filter(pk__in=ids).values_list("path", flat=True))
-    outside = Q()
-    for path in paths:
-        outside &= ~Q(org_path__startswith=path)
-    return people.annotate(
-        _via_branch=Exists(Membership.objects.filter(person=OuterRef("pk"), ended_at__isnull=True)
-                           .filter(Q(branch_id__in=ids) | Q(branch__parent_id__in=ids))),
-        _via_post=Exists(CadrePost.objects.held().filter(person=OuterRef("pk"))
-                         .filter(Q(org_id__in=ids) | Q(org__parent_id__in=ids))),
-        _above=Exists(CadrePost.objects.held().filter(person=OuterRef("pk"), is_admin=True).filter(outside)),
-    )
-
-
 @admin_required
 def reset_codes(request, acting):
     query = search_text(request.GET)  # STYLE 11: cleaned at the edge
     people = None
     if query:
-        people = Paginator(_with_may_issue(people_in_subtree(acting, query), request.user), 20).get_page(
-            request.GET.get("page"))
+        people = Paginator(people_in_subtree(acting, query), 20).get_page(request.GET.get("page"))
+        hold = in_custody(request.user, [person.pk for person in people])
         for person in people:
-            person.may_issue = (person._via_branch or person._via_post) and not person._above and person.pk != request.user.pk
+            person.may_issue = person.pk in hold
     return render(request, "members/reset_codes.html", {"query": query, "people": people})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @admin_required
 def reset_code_issue(request, acting, pk):
+    """POST: a new code (R-ACC-2), from the reset-code search, a row of the member or cadre list, or the person
+    page. GET (the address the POST answered, reopened or bookmarked): the code is not shown again, a new one
+    may be issued."""
     person = get_object_or_404(people_in_subtree(acting), pk=pk)
+    if request.method == "GET":
+        # Reopened without the page it came from: back to the person.
+        back = _back(request, default=reverse("people:detail", args=[person.pk]))
+        return render(request, "members/reset_code_again.html", {
+            "person": person, "back": back, "may_issue": has_custody(request.user, person)})
+    back = _back(request)
     # R-AUTH-6: the service refuses an admin two levels up (HTTP 403) and audits the refusal.
     code = issue_reset_code(actor=request.user, person=person, acting_org=acting)
     # Shown once: the page is not cached and the code is never stored in the clear.
-    response = render(request, "members/reset_code_issued.html", {"person": person, "code": code})
+    response = render(request, "members/reset_code_issued.html", {"person": person, "code": code, "back": back})
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _back(request, *, default: str = "") -> str:
+    """Where 返回 leads: the page the button was on (a page of this site), else `default` or the reset-code search."""
+    target = request.POST.get("next") or request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default or reverse("members:reset_codes")

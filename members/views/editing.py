@@ -24,12 +24,18 @@ from .people import deny, person_in_scope, refusal_page
 
 
 def transfer_in_url() -> str | None:
-    """R-ENT-6: "ID already registered" offers the transfer-in action once the transfers pages exist.
-    No ID number in the link: addresses end up in logs (R-AUTH-6)."""
+    """R-ENT-6: "ID already registered" offers the transfer-in action once the transfers pages exist: a button that
+    posts the entry form's name and ID number there (its look-up step, issue 15). No ID number in an address:
+    addresses end up in logs (R-AUTH-6)."""
     try:
         return reverse("transfers:transfer_in")
     except NoReverseMatch:
         return None
+
+
+# R-ENT-6 from an import row (issue 15): the row's name and ID number, kept in the session for the transfer-in page
+# to take once (transfers/views/desk.py), so that the ID number never stands in an address.
+TRANSFER_IN_CARRY = "transfer_in_carry"
 
 
 def _id_registered_link(form):

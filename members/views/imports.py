@@ -20,11 +20,15 @@ from django.views.decorators.http import require_POST
 from access.acting import admin_required
 
 from ..exporting.workbook import xlsx_response
+from ..idnumber import normalize_id_number
 from ..importing import KINDS, build_template
 from ..importing import reader as limits
 from ..importing.columns import COLUMNS
 from ..importing.jobs import INTERRUPTED, RUNNING, confirm_job, is_stale, retry_job, start_job
+from ..importing.reader import read_row, text
 from ..models import ImportJob
+from ..selectors.people import person_by_id_number
+from .editing import TRANSFER_IN_CARRY
 
 RECENT_JOBS = 10
 TEMPLATE_NAMES = {"own_cadres": "own-cadres", "branch_members": "branch-members"}
@@ -92,13 +96,49 @@ def template(request, acting, kind):
     return xlsx_response(build_template(kind), f"{KINDS[kind]}模板.xlsx", f"tuanji-{TEMPLATE_NAMES[kind]}-template.xlsx")
 
 
+# Issue 15: a file with thousands of problems printed every one (3,741 rows: a page 256,000 px tall on a phone).
+# The page shows how many of each kind, the first rows, and the marked workbook for the rest.
+ERRORS_SHOWN = 100
+ERROR_KINDS = {
+    "required": gettext_lazy("必填项未填写"),
+    "id_number_invalid": gettext_lazy("身份证号不正确"),
+    "id_registered": gettext_lazy("身份证号已登记或重复"),
+    "name_mismatch": gettext_lazy("姓名与登记的不一致"),
+    "invalid_name": gettext_lazy("姓名不正确"),
+    "join_age": gettext_lazy("不符合入团年龄规定"),
+    "date_invalid": gettext_lazy("日期格式不正确"),
+    "dev_number_required": gettext_lazy("缺少发展团员编号"),
+    "dev_number_format": gettext_lazy("发展团员编号格式不正确"),
+    "dev_number_year": gettext_lazy("发展团员编号与入团年份不符"),
+    "dev_number_segment": gettext_lazy("发展团员编号不在号段内"),
+    "dev_number_taken": gettext_lazy("发展团员编号重复或已被使用"),
+    "phone_invalid": gettext_lazy("手机号码不正确"),
+    "email_invalid": gettext_lazy("电子邮箱不正确"),
+    "choice_invalid": gettext_lazy("不是列表中的选项"),
+    "title_invalid": gettext_lazy("职务不是标准职务"),
+    "not_in_subtree": gettext_lazy("所在团支部不对"),
+    "too_long": gettext_lazy("内容过长"),
+}
+
+
 def _error_summary(job: ImportJob) -> dict:
-    """Problems sorted by row (stable: a row's problems keep the columns' order), ready to print."""
+    """Problems sorted by row (stable: a row's problems keep the columns' order): the first ERRORS_SHOWN ready to
+    print, and a count per kind of problem (with the columns it touches) for all of them."""
+    ordered = sorted(job.errors, key=lambda e: e[0])
     row_label = _("第 %(row)d 行")
     errors = [{"row": row, "where": row_label % {"row": row} if row else "—", "header": header or "—",
                "code": code, "message": message}
-              for row, header, code, message in sorted(job.errors, key=lambda e: e[0])]
-    return {"errors": errors, "error_count": len(errors), "error_rows": len({e["row"] for e in errors if e["row"]})}
+              for row, header, code, message in ordered[:ERRORS_SHOWN]]
+    kinds: dict[str, dict] = {}
+    for _row, header, code, message in ordered:
+        kind = kinds.setdefault(code, {"code": code, "count": 0, "headers": [],
+                                       "label": ERROR_KINDS.get(code) or message})
+        kind["count"] += 1
+        if header and header not in kind["headers"]:
+            kind["headers"].append(header)
+    return {"errors": errors, "error_count": len(ordered), "error_rows": len({e[0] for e in ordered if e[0]}),
+            "error_kinds": sorted(kinds.values(), key=lambda k: -k["count"]),
+            "errors_hidden": max(len(ordered) - ERRORS_SHOWN, 0)}
 
 
 @admin_required
@@ -144,6 +184,27 @@ def retry(request, acting, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("imports:job", job.pk)
+
+
+@require_POST
+@admin_required
+def transfer_in_row(request, acting, pk):
+    """R-ENT-6 from the problem list (issue 15): a row whose ID number is on record goes to the transfer-in page
+    with its name and ID number, carried in the session (never in an address, R-AUTH-6)."""
+    job = _own_job(request, pk, with_content=True)
+    try:
+        row_number = int(request.POST.get("row", ""))
+    except ValueError:
+        raise Http404 from None
+    flagged = any(r == row_number and code == "id_registered" for r, _h, code, _m in job.errors)
+    raw = read_row(bytes(job.file_content), job.kind, row_number) if flagged and job.file_content else None
+    id_number = normalize_id_number(text(raw.get("id_number"))) if raw else ""
+    if not id_number or person_by_id_number(id_number) is None:
+        messages.error(request, _("第 %(row)d 行的身份证号没有在系统中登记（可能是与本文件其他行重复），不能办理转入。")
+                       % {"row": row_number})
+        return redirect("imports:job", job.pk)
+    request.session[TRANSFER_IN_CARRY] = {"name": text(raw.get("name")), "id_number": id_number}
+    return redirect("transfers:transfer_in")
 
 
 @admin_required

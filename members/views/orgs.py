@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from access.acting import admin_required, switch_to, verified_required
+from access.acting import admin_required, page_after_switch, switch_to, verified_required
 from access.permissions import may_change_in
 from access.selectors import cadres_of
 from config.forms import search_text
@@ -87,4 +87,4 @@ def switch(request):
     if not switch_to(request, org_id):
         raise PermissionDenied(_("您在该组织没有管理员职务。"))
     messages.success(request, _("已切换组织。"))
-    return redirect("home")
+    return redirect(page_after_switch(request, request.POST.get("next", "")))

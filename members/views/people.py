@@ -29,9 +29,10 @@ from orgs.selectors import subtree
 from ..choices import DevNumberIssue, Verification
 from ..completeness import missing_fields
 from ..forms.list_filters import flag, int_param, list_filters
+from ..idnumber import VISIBLE_PREFIX, normalize_id_number
 from ..profile import OPTIONAL_FIELDS, REQUIRED_FIELDS
 from ..selectors.lists import cadre_list, member_count, member_list
-from ..selectors.people import people_in_subtree
+from ..selectors.people import in_custody, people_in_subtree
 from ..selectors.records import (
     branch_choices,
     memberships_of,
@@ -88,6 +89,26 @@ def querystring(request) -> str:
     return params.urlencode()
 
 
+def _searched_by_id_number(request) -> bool:
+    """A search by more of an ID number than lists show (R-AUTH-6): no address this page makes carries it on."""
+    return sum(ch.isdigit() for ch in normalize_id_number(request.GET.get("q", ""))) > VISIBLE_PREFIX
+
+
+def back_address(request) -> str:
+    """This list page as a row's buttons send it back (`next`): filters and page kept, not a whole ID number."""
+    params = request.GET.copy()
+    if _searched_by_id_number(request):
+        params.pop("q")
+    query = params.urlencode()
+    return request.path + ("?" + query if query else "")
+
+
+def export_query(request) -> str | None:
+    """The list's filters for its export button (the export view reads the same ones), None when the list is a
+    search by ID number (one person: the export would put the number in an address, R-AUTH-6)."""
+    return None if _searched_by_id_number(request) else querystring(request)
+
+
 class _KnownCount(Paginator):
     """A paginator told its count (a kept figure, members.selectors.lists.member_count) instead of counting."""
 
@@ -113,9 +134,11 @@ def members(request, acting):
     branch_id = int_param(request.GET.get("branch"))
     rows = member_list(acting, branch_id=branch_id, **filters)
     page = page_of(request, rows, count=member_count(acting, branch_id=branch_id, **filters))
+    _mark_custody(request, page)
     return render(request, "people/member_list.html", {
         "page": page, "filters": filters, "branch_id": branch_id, "branches": branch_choices(acting),
-        "filtered": any(filters.values()) or bool(branch_id), "qs": querystring(request),
+        "filtered": any(filters.values()) or bool(branch_id), "qs": querystring(request), "back": back_address(request),
+        "export_qs": export_query(request),
         "unverified_choices": _unverified_choices(),
     })
 
@@ -134,13 +157,23 @@ def cadres(request, acting):
     if filters["dev_issue"]:
         rows = rows.exclude(person__dev_number_issue="")
     page = page_of(request, rows)
+    _mark_custody(request, page)
     for post in page:
         post.may_end = may_change_in(request.user, post.org)  # admin posts are cached on the user: no query
     return render(request, "people/cadre_list.html", {
         "page": page, "filters": filters, "title": title, "titles": CADRE_TITLES, "with_branches": with_branches,
-        "filtered": any(filters.values()) or bool(title), "qs": querystring(request),
+        "filtered": any(filters.values()) or bool(title), "qs": querystring(request), "back": back_address(request),
+        "export_qs": export_query(request),
         "unverified_choices": _unverified_choices(),
     })
+
+
+def _mark_custody(request, page) -> None:
+    """Each row's 编辑 and 生成重置码 (issue 15, the FAQ's key icon in both lists): shown where the admin has custody
+    of the person (R-AUTH-7), for the whole page in two queries."""
+    hold = in_custody(request.user, {row.person_id for row in page})
+    for row in page:
+        row.may_change = row.person_id in hold
 
 
 def _unverified_choices():

@@ -325,6 +325,64 @@ def test_the_job_page_stops_polling_when_done(admin, tree):
     assert "已导入 5 行" in html and "hx-trigger" not in html
 
 
+def test_thousands_of_errors_show_a_summary_the_first_100_and_the_marked_file(admin, tree):
+    # Issue 15 item 7: 3,741 errors printed every row (a page 256,000 px tall on a phone).
+    errors = ([[row, "手机号码", "phone_invalid", "手机号码应为11位、以1开头的数字。"] for row in range(2, 3002)]
+              + [[row, "身份证号", "id_number_invalid", "身份证号不正确（校验位不对）。"] for row in range(3002, 3702)]
+              + [[row, "发展团员编号", "dev_number_required", "2017年以后入团须填写发展团员编号。"] for row in range(3702, 3743)])
+    job = _running_job(tree, status="checked", rows_total=3741, rows_checked=3741, errors=errors, marked="ready")
+    html = admin.get(reverse("imports:job", args=[job.pk])).content.decode()
+    assert "发现 3741 处问题（涉及 3741 行，共 3741 行）" in html
+    kinds = html.split('id="kinds-h"')[1].split("</table>")[0]
+    assert kinds.index("手机号码不正确") < kinds.index("身份证号不正确") < kinds.index("缺少发展团员编号")
+    assert "<td data-label=\"处数\">3000</td>" in kinds and ">700</td>" in kinds and ">41</td>" in kinds
+    table = html.split('class="errors-table"')[1].split("</table>")[0]
+    assert table.count("<tr>") == 101  # the header and the first 100
+    assert "第 101 行" in table and "第 102 行" not in table  # the first 100 by row: rows 2 to 101
+    assert "还有 3641 处问题没有列在这里" in html
+    assert html.count(reverse("imports:marked", args=[job.pk])) == 2  # at the top and below the rows
+
+
+def test_a_few_errors_of_one_kind_list_every_row_without_a_summary(admin, tree):
+    errors = [[2, "手机号码", "phone_invalid", "手机号码应为11位、以1开头的数字。"]]
+    job = _running_job(tree, status="checked", rows_total=1, rows_checked=1, errors=errors)
+    html = admin.get(reverse("imports:job", args=[job.pk])).content.decode()
+    assert "第 2 行" in html and 'id="kinds-h"' not in html and "没有列在这里" not in html
+
+
+def test_an_already_registered_row_goes_to_transfer_in_with_its_name_and_id_number(client_as, tree, member):
+    # Issue 15 item 10 (R-ENT-6): carried in the session, never in an address (R-AUTH-6); taken once.
+    client = client_as(tree["b2_admin"], tree["b2"])
+    other = member_row(tree, 姓名="钱二", 身份证号=make_id_number(dt.date(2004, 1, 5)), 所在团支部全称=tree["b2"].full_name)
+    upload(client, fill([other, member_row(tree, 姓名=member.name, 身份证号=member.id_number,
+                                           所在团支部全称=tree["b2"].full_name)]))
+    job = latest_job()
+    html = client.get(reverse("imports:job", args=[job.pk])).content.decode()
+    action = reverse("imports:transfer_in", args=[job.pk])
+    assert f'action="{action}"' in html and 'name="row" value="3"' in html and member.id_number not in html
+    resp = client.post(action, {"row": "3"})
+    assert resp.status_code == 302 and resp.url == reverse("transfers:transfer_in")
+    page = client.get(resp.url).content.decode()
+    assert f'value="{member.id_number}"' in page and f'value="{member.name}"' in page
+    assert tree["b1"].full_name in page  # R-TR-2: looked up, the name matches
+    assert "transfer_in_carry" not in client.session  # taken once
+    assert f'value="{member.id_number}"' not in client.get(resp.url).content.decode()
+
+
+def test_transfer_in_from_a_row_refuses_a_row_not_on_record_and_someone_elses_job(client, client_as, tree, member):
+    owner = client_as(tree["b2_admin"], tree["b2"])
+    upload(owner, fill([member_row(tree, 所在团支部全称=tree["b2"].full_name, 手机号码=""),
+                        member_row(tree, 姓名=member.name, 身份证号=member.id_number, 所在团支部全称=tree["b2"].full_name)]))
+    job = latest_job()
+    action = reverse("imports:transfer_in", args=[job.pk])
+    resp = owner.post(action, {"row": "2"}, follow=True)  # a row with another problem: nothing carried
+    assert "没有在系统中登记" in resp.content.decode() and "transfer_in_carry" not in owner.session
+    assert owner.post(action, {"row": "x"}).status_code == 404
+    assert owner.get(action).status_code == 405
+    assert client_as(tree["b1_admin"], tree["b1"]).post(action, {"row": "3"}).status_code == 404  # not their job
+    assert "transfer_in_carry" not in client.session
+
+
 def test_an_interrupted_job_says_so(admin, tree):
     job = _running_job(tree, status="checking", updated_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     html = admin.get(reverse("imports:job", args=[job.pk])).content.decode()

@@ -151,6 +151,74 @@ class TestCadreList:
         assert five == fifty
 
 
+# --- the lists' row actions and export (issue 15 items 5 and 6) ---------------------------------------------
+
+class TestListActions:
+    def test_each_member_row_offers_edit_and_a_reset_code_where_the_admin_has_custody(self, client_as, tree, member):
+        html = client_as(tree["school_admin"]).get(reverse("people:members")).content.decode()
+        row = html.split("<tbody>")[1]
+        assert reverse("people:edit", args=[member.pk]) in row
+        assert reverse("members:reset_code_issue", args=[member.pk]) in row and "生成重置码" in row
+        assert 'name="next" value="/people/"' in row  # back to the list after the code is shown
+
+    def test_an_admin_two_levels_up_sees_the_member_but_no_row_actions(self, client_as, tree, member):
+        html = client_as(tree["uni_admin"]).get(reverse("people:members")).content.decode()
+        row = html.split("<tbody>")[1]
+        assert "张小明" in row  # R-AUTH-1: may read
+        assert reverse("people:edit", args=[member.pk]) not in row  # R-AUTH-2: may not change
+        assert reverse("members:reset_code_issue", args=[member.pk]) not in row
+
+    def test_each_cadre_row_offers_the_key_except_for_an_admin_above_or_the_admin_themself(self, client_as, tree,
+                                                                                          school_cadre):
+        html = client_as(tree["school_admin"]).get(reverse("people:cadres"), {"branches": "1"}).content.decode()
+        rows = html.split("<tbody>")[1]
+        assert reverse("members:reset_code_issue", args=[school_cadre.pk]) in rows
+        assert reverse("members:reset_code_issue", args=[tree["b1_admin"].pk]) in rows
+        assert reverse("members:reset_code_issue", args=[tree["school_admin"].pk]) not in rows  # themself
+        html = client_as(tree["b1_admin"]).get(reverse("people:cadres")).content.decode()
+        assert reverse("members:reset_code_issue", args=[tree["school_admin"].pk]) not in html  # R-AUTH-7: above
+
+    def test_the_key_on_a_row_issues_a_code_and_goes_back_to_the_list(self, client_as, tree, member):
+        client = client_as(tree["b1_admin"])
+        resp = client.post(reverse("members:reset_code_issue", args=[member.pk]), {"next": "/people/?incomplete=1"})
+        assert resp.status_code == 200 and 'href="/people/?incomplete=1"' in resp.content.decode()
+
+    def test_the_person_page_offers_the_key_to_a_custodian_only(self, client_as, tree, member):
+        url = reverse("people:detail", args=[member.pk])
+        issue = reverse("members:reset_code_issue", args=[member.pk])
+        assert issue in client_as(tree["b1_admin"]).get(url).content.decode()
+        assert issue not in client_as(tree["uni_admin"]).get(url).content.decode()
+
+    def test_the_export_buttons_carry_exactly_the_lists_filters(self, client_as, tree, member):
+        client = client_as(tree["school_admin"])
+        query = {"q": "张", "branch": tree["b1"].pk, "unverified": "pending", "incomplete": "1", "page": "1"}
+        html = client.get(reverse("people:members"), query).content.decode()
+        link = re.search(r'href="(/imports/export/members\.xlsx[^"]*)"', html).group(1).replace("&amp;", "&")
+        assert "page=" not in link and f"branch={tree['b1'].pk}" in link and "incomplete=1" in link
+        resp = client.get(link)
+        assert resp.status_code == 200 and resp["Content-Type"].startswith("application/vnd.openxmlformats")
+        event = AuditEvent.objects.filter(action="export.members").latest("pk")
+        kept = event.detail["filters"]
+        assert event.detail["rows"] == 1 and kept["branch_id"] == tree["b1"].pk and kept["query"] == "张"
+        assert kept["incomplete"] is True and kept["unverified"] == "pending"
+        html = client.get(reverse("people:cadres"), {"title": "书记", "branches": "1"}).content.decode()
+        link = re.search(r'href="(/imports/export/cadres\.xlsx[^"]*)"', html).group(1).replace("&amp;", "&")
+        assert "title=" in link and "branches=1" in link
+        client.get(link)
+        event = AuditEvent.objects.filter(action="export.cadres").latest("pk")
+        assert event.detail["filters"]["title"] == "书记" and event.detail["filters"]["branches"] is True
+
+    def test_a_search_by_a_whole_id_number_puts_it_in_no_button(self, client_as, tree, member):
+        html = client_as(tree["b1_admin"]).get(reverse("people:members"), {"q": member.id_number}).content.decode()
+        assert "张小明" in html.split("<tbody>")[1]
+        assert "/imports/export/members.xlsx" not in html  # R-AUTH-6: one person, no address with the number
+        assert 'name="next" value="/people/"' in html
+
+    def test_an_empty_list_offers_no_export(self, client_as, tree):
+        html = client_as(tree["b2_admin"]).get(reverse("people:members")).content.decode()
+        assert "/imports/export/members.xlsx" not in html
+
+
 # --- person page -----------------------------------------------------------------------------------------
 
 class TestPersonPage:
@@ -271,9 +339,21 @@ class TestEnterMember:
         block = field_block(resp.content.decode(), "id_number")
         assert "该身份证号已经登记" in block and "后8位登录" in block
         try:  # R-ENT-6: the "transfer in" action straight from the error, once the transfers pages exist
-            assert f'href="{reverse("transfers:transfer_in")}"' in block and "办理转入" in block
+            assert f'formaction="{reverse("transfers:transfer_in")}"' in block and "办理转入" in block
         except NoReverseMatch:
             pass
+
+    def test_transfer_in_from_the_message_carries_the_name_and_id_number_in_the_body(self, client_as, tree, member):
+        # Issue 15 item 10: the button posts the entry form to the transfer-in look-up; nothing typed again.
+        client = client_as(tree["b2_admin"])
+        data = self.form(id_number=member.id_number, name=member.name)
+        html = client.post(self.url, data).content.decode()
+        assert member.id_number not in re.sub(r'value="[^"]*"', "", html)  # only in the form's own fields
+        resp = client.post(reverse("transfers:transfer_in"), dict(data, lookup="1"))
+        page = resp.content.decode()
+        assert resp.status_code == 200 and f'value="{member.name}"' in page and f'value="{member.id_number}"' in page
+        assert tree["b1"].full_name in page and "现在所在团支部" in page  # R-TR-2: found, the name matches
+        assert not AuditEvent.objects.filter(action__startswith="transfer").exists()  # a look-up submits nothing
 
     def test_only_a_central_admin_sees_the_override_explanation(self, client_as, tree):
         create_org(actor=None, full_name="团中央机关团支部", org_type=OrgType.BRANCH, parent=tree["central"])
@@ -294,7 +374,7 @@ class TestEnterCadre:
 
     def form(self, org, **extra):
         data = {"org": org.pk, "name": "钱干部", "id_number": make_id_number(dt.date(1997, 7, 7)), "title": "组织委员",
-                "kind": "part_time", "appointed_on": "2025-09-01"}
+                "kind": "part_time", "appointed_on": "2025-09-01", "phone": "13912345678"}
         data.update(extra)
         return data
 
@@ -313,7 +393,7 @@ class TestEnterCadre:
     def test_the_title_message_is_next_to_the_title(self, client_as, tree):
         data = self.form(tree["school"], title="")
         html = client_as(tree["uni_admin"]).post(self.url, data).content.decode()
-        assert "请从标准职务中选择" in field_block(html, "title")
+        assert "请填写职务。" in field_block(html, "title")  # R-ENT-8: the import's message for a blank 职务
         assert f'value="{data["id_number"]}"' in field_block(html, "id_number")
 
     def test_an_organization_two_levels_down_is_not_offered(self, client_as, tree):

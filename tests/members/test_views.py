@@ -230,9 +230,37 @@ def test_reset_code_issue_refuses_a_member_and_sends_anonymous_to_login(client, 
     assert not ResetCode.objects.exists()
 
 
-def test_reset_code_issue_takes_only_post(client_as, tree, member):
-    resp = client_as(tree["b1_admin"], tree["b1"]).get(reverse("members:reset_code_issue", args=[member.pk]))
-    assert resp.status_code == 405
+def test_reset_code_issue_reopened_shows_a_page_that_offers_a_new_code(client_as, tree, member):
+    # Issue 15 item 5: the address the POST answered, reopened, was a blank 405.
+    client = client_as(tree["b1_admin"], tree["b1"])
+    url = reverse("members:reset_code_issue", args=[member.pk])
+    code = client.post(url, {"next": reverse("people:members")}).context["code"]
+    resp = client.get(url)
+    html = resp.content.decode()
+    assert resp.status_code == 200
+    assert code not in html and "无法再次查看" in html
+    assert f'action="{url}"' in html and "重新生成重置码" in html
+    assert f'href="{reverse("people:detail", args=[member.pk])}"' in html  # 返回: to the person
+    assert ResetCode.objects.filter(person=member).count() == 1  # a GET issues nothing
+
+
+def test_reset_code_issue_reopened_by_an_admin_two_levels_up_offers_no_button(client_as, tree, member):
+    resp = client_as(tree["uni_admin"], tree["uni"]).get(reverse("members:reset_code_issue", args=[member.pk]))
+    assert resp.status_code == 200 and "重新生成重置码" not in resp.content.decode()
+
+
+def test_reset_code_issue_reopened_hides_a_person_outside_the_acting_subtree(client_as, tree, member):
+    resp = client_as(tree["b2_admin"], tree["b2"]).get(reverse("members:reset_code_issue", args=[member.pk]))
+    assert resp.status_code == 404
+
+
+def test_reset_code_issue_goes_back_to_the_page_it_came_from_on_this_site_only(client_as, tree, member):
+    client = client_as(tree["b1_admin"], tree["b1"])
+    url = reverse("members:reset_code_issue", args=[member.pk])
+    html = client.post(url, {"next": "/people/?q=%E5%BC%A0"}).content.decode()
+    assert 'href="/people/?q=%E5%BC%A0"' in html
+    html = client.post(url, {"next": "https://evil.example/"}).content.decode()
+    assert "evil.example" not in html and f'href="{reverse("members:reset_codes")}"' in html
 
 
 def test_reset_codes_cost_the_same_queries_for_5_or_20_rows(client_as, tree):

@@ -250,3 +250,43 @@ def test_switch_takes_only_post(client_as, tree, two_hats):
 def test_it_offers_the_switch_only_to_people_with_several_admin_posts(client_as, tree, two_hats):
     assert 'name="org"' in client_as(two_hats).get(reverse("home")).content.decode()
     assert 'name="org"' not in client_as(tree["b2_admin"]).get(reverse("home")).content.decode()
+
+
+# orgs:switch stays on the page (issue 15 item 9, R-ACC-3) ------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["people:members", "people:cadres", "transfers:inbox", "orgs:tree"])
+def test_it_stays_on_a_list_page_after_switching(client_as, tree, two_hats, page):
+    client = client_as(two_hats, tree["uni"])
+    resp = client.post(reverse("orgs:switch"), {"org": tree["b1"].pk, "next": reverse(page)})
+    assert resp.status_code == 302 and resp.url == reverse(page)
+    assert client.get(resp.url).status_code == 200
+
+
+def test_it_drops_the_query_string_that_may_name_the_old_organizations_objects(client_as, tree, two_hats):
+    client = client_as(two_hats, tree["uni"])
+    resp = client.post(reverse("orgs:switch"), {"org": tree["b1"].pk,
+                                                "next": reverse("people:members") + f"?branch={tree['b2'].pk}&page=3"})
+    assert resp.url == reverse("people:members")
+
+
+@pytest.mark.parametrize("next_url", [
+    "/people/{b2}/",                       # names an object of the old organization's subtree
+    "/orgs/{b2}/",
+    "https://evil.example/people/",        # another host
+    "//evil.example/people/",
+    "/no/such/page/",
+    "/orgs/switch/",
+    "",
+])
+def test_it_goes_home_when_the_page_names_an_object_or_is_not_safe(client_as, tree, two_hats, next_url):
+    client = client_as(two_hats, tree["uni"])
+    resp = client.post(reverse("orgs:switch"), {"org": tree["b1"].pk, "next": next_url.format(b2=tree["b2"].pk)})
+    assert resp.status_code == 302 and resp.url == reverse("home")
+    assert client.session["acting_org_id"] == tree["b1"].pk
+
+
+def test_the_switcher_sends_the_current_page(client_as, tree, two_hats):
+    html = client_as(two_hats, tree["uni"]).get(reverse("people:members"), {"q": "张"}).content.decode()
+    switch = html.split('class="switch"')[1].split("</form>")[0]
+    assert 'name="next" value="/people/?q=%E5%BC%A0"' in switch or 'name="next" value="/people/?q=张"' in switch

@@ -721,3 +721,74 @@ def test_a_nul_in_the_approval_comment_is_dropped_not_a_500(client_as, tree, mem
     assert resp.status_code == 302
     step.refresh_from_db()
     assert step.status == "approved" and step.comment == "同意"
+
+
+# transfers:member_search: the transfer-out picker searches as you type (issue 15 item 6) -------------------
+
+
+def _search(client, query, branch=None):
+    url = reverse("transfers:member_search") + (f"?branch={branch.pk}" if branch else "")
+    return client.post(url, {"member_query": query}, HTTP_HX_REQUEST="true")
+
+
+def test_the_picker_finds_members_of_the_branch_by_name_or_id_number_masked(client_as, member, tree):
+    client = client_as(tree["b1_admin"], tree["b1"])
+    for query in ("小明", member.id_number, member.id_number[:6], member.id_number.lower()):
+        page = html(_search(client, query))
+        assert f'name="member" value="{member.pk}"' in page, query
+        assert member.masked_id_number in page
+    assert member.id_number not in html(_search(client, "小明"))  # R-AUTH-6: masked in suggestions
+    assert 'name="member"' not in html(_search(client, member.id_number[:10]))  # no longer prefix than lists show
+    assert "没有姓名或身份证号" in html(_search(client, "李"))
+
+
+def test_the_picker_serves_a_committee_the_branch_it_picked_only(client_as, member, tree):
+    client = client_as(tree["school_admin"], tree["school"])
+    assert f'value="{member.pk}"' in html(_search(client, "小明", tree["b1"]))
+    assert 'name="member"' not in html(_search(client, "小明", tree["b2"]))
+    assert _search(client_as(tree["uni_admin"], tree["uni"]), "小明", tree["b1"]).status_code == 404  # not directly below
+    assert _search(client_as(tree["firm_admin"], tree["firm"]), "小明", tree["b1"]).status_code == 404
+
+
+def test_the_picker_refuses_another_branch_a_member_anonymous_and_a_get(client, client_as, member, tree):
+    assert _search(client, "小明").status_code == 302  # anonymous: to the login page
+    assert 'name="member"' not in html(_search(client_as(tree["b2_admin"], tree["b2"]), "小明"))
+    assert client.get(reverse("transfers:member_search")).status_code == 405
+    assert _search(client_as(member), "小明").status_code == 403
+
+
+def test_the_picker_shows_at_most_20_and_costs_the_same_queries_for_any_branch_size(client_as, tree):
+    client = client_as(tree["b1_admin"], tree["b1"])
+    for i in range(5):
+        MembershipFactory(branch=tree["b1"], person=PersonFactory(name=f"王{i}"))
+    _search(client, "王")
+
+    def cost():
+        with CaptureQueriesContext(connection) as ctx:
+            page = html(_search(client, "王"))
+        return len(ctx.captured_queries), page
+
+    five, _page = cost()
+    for i in range(5, 30):
+        MembershipFactory(branch=tree["b1"], person=PersonFactory(name=f"王{i}"))
+    thirty, page = cost()
+    assert page.count('name="member"') == 20 and "只显示前 20 人" in page
+    assert five == thirty
+
+
+def test_the_transfer_out_page_is_no_drop_down_of_every_member(client_as, member, tree):
+    page = html(client_as(tree["b1_admin"], tree["b1"]).get(reverse("transfers:transfer_out")))
+    assert "<select" not in page.split('id="member-results"')[1].split("</div>")[0]
+    assert 'hx-post="/transfers/out/members/"' in page and f'value="{member.pk}"' in page
+
+
+def test_without_javascript_a_typed_name_comes_back_as_choices_and_nothing_is_lost(client_as, member, tree):
+    client = client_as(tree["b1_admin"], tree["b1"])
+    url = reverse("transfers:transfer_out")
+    resp = post(client, url, {"member_query": "小明", "to_org": tree["fb"].pk, "reason": "moved"})
+    page = html(resp)
+    assert resp.status_code == 200 and not TransferRequest.objects.exists()
+    assert "请从“小明”的查找结果中点选" in page and f'name="member" value="{member.pk}"' in page
+    assert 'value="小明"' in page and 'value="moved" selected' in page
+    resp = post(client, url, {"member": member.pk, "to_org": tree["fb"].pk, "reason": "moved"})
+    assert resp.status_code == 302 and TransferRequest.objects.get(member=member).kind == "out"

@@ -16,6 +16,7 @@ from .views import (
     people,
     posts,
     preferences,
+    upkeep,
 )
 
 # /people/, namespace "people" (issue 3 item 7)
@@ -100,4 +101,10 @@ org_patterns = ([
     path("<int:pk>/", orgs.detail, name="detail"),
     path("<int:pk>/children/", orgs.tree_children, name="children"),
     path("<int:pk>/new/", orgs.create, name="create"),
+    # issue 15: the upkeep of an organization (members/views/upkeep.py)
+    path("<int:pk>/rename/", upkeep.rename, name="rename"),
+    path("<int:pk>/move/", upkeep.move, name="move"),
+    path("<int:pk>/dissolve/", upkeep.dissolve, name="dissolve"),
+    path("<int:pk>/term/", upkeep.term, name="term"),
+    path("terms/", upkeep.terms, name="terms_due"),
 ], "orgs")

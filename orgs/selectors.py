@@ -2,7 +2,7 @@
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from access.models import CadrePost
 
@@ -124,41 +124,46 @@ def _requests():
     return Organization._meta.get_field("transfers_out").related_model
 
 
-def _open_requests_at(orgs: QuerySet) -> QuerySet:
-    # A request leaving, reaching or assigned to one of orgs, or waiting on a step there.
-    ids = orgs.values("pk")
-    return _requests().objects.filter(status=OPEN).filter(
-        Q(from_branch__in=ids) | Q(to_org__in=ids) | Q(to_branch__in=ids)
-        | Q(steps__org__in=ids, steps__status=OPEN)).distinct()
+def _open_requests(ids, *, assigned: bool = False) -> QuerySet:
+    """Open transfers leaving or reaching one of the organizations `ids` (a query of pks): the transfers the figures
+    count (RequestCounters). `assigned` adds those assigned to one of them or waiting on a step there."""
+    touching = Q(from_branch__in=ids) | Q(to_org__in=ids)
+    if assigned:
+        touching |= Q(to_branch__in=ids) | Q(steps__org__in=ids, steps__status=OPEN)
+    return _requests().objects.filter(touching, status=OPEN).distinct()
 
 
 def holdings(org: Organization) -> dict[str, int]:
     """What is still in org itself: active sub-organizations, current members, held cadre posts and open
-    transfers. Live counts of one organization's rows through their indexes: the guard of dissolve_org reads them
-    under its lock."""
-    one = Organization.objects.filter(pk=org.pk)
+    transfers (leaving, reaching or assigned to it, or waiting on it). Live counts of one organization's rows
+    through their indexes: the guard of dissolve_org reads them under its lock."""
     return {
         "children": Organization.objects.filter(parent=org, is_active=True).count(),
         "members": org.memberships.filter(ended_at__isnull=True).count(),
         "cadres": CadrePost.objects.held().filter(org=org).count(),
-        "transfers": _open_requests_at(one).count(),
+        "transfers": _open_requests(Organization.objects.filter(pk=org.pk).values("pk"), assigned=True).count(),
     }
 
 
 def subtree_figures(org: Organization) -> dict[str, int]:
-    """org's subtree (org included): active organizations, current members, held cadre posts and open transfers.
-    PostgreSQL reads the figures kept per organization (three row reads at any size, orgs.selectors.figures_of);
-    SQLite, the development database, counts live."""
+    """org's subtree (org included): active organizations, current members, held cadre posts and open transfers
+    that leave or reach it. PostgreSQL reads the figures kept per organization (three row reads at any size,
+    orgs.selectors.figures_of); SQLite, the development database, counts live (counted_figures)."""
     if uses_figures():
         whole = figures_of(org)[0]
         return {"orgs": whole["orgs"], "members": whole["members"], "cadres": whole["cadres"],
                 "transfers": whole["requests_pending"]}
+    return counted_figures(org)
+
+
+def counted_figures(org: Organization) -> dict[str, int]:
+    """subtree_figures counted from the rows (bench/move_subtree.py checks the kept ones against it)."""
     orgs = subtree(org)
     return {
         "orgs": orgs.count(),
-        "members": orgs.aggregate(n=Count("memberships", filter=Q(memberships__ended_at__isnull=True)))["n"],
+        "members": org.memberships.model.objects.filter(ended_at__isnull=True, org_path__startswith=org.path).count(),
         "cadres": CadrePost.objects.held().filter(org_path__startswith=org.path).count(),
-        "transfers": _open_requests_at(orgs).count(),
+        "transfers": _open_requests(orgs.values("pk")).count(),
     }
 
 

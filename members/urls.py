@@ -17,6 +17,7 @@ from .views import (
     posts,
     preferences,
     reshape,
+    upkeep,
 )
 
 # /people/, namespace "people" (issue 3 item 7)
@@ -104,4 +105,10 @@ org_patterns = ([
     path("<int:pk>/new/", orgs.create, name="create"),
     # issue 15: 改建 (merging branches is transfers:merge, which writes transfers)
     path("<int:pk>/rebuild/", reshape.rebuild, name="rebuild"),
+    # issue 15: the upkeep of an organization (members/views/upkeep.py)
+    path("<int:pk>/rename/", upkeep.rename, name="rename"),
+    path("<int:pk>/move/", upkeep.move, name="move"),
+    path("<int:pk>/dissolve/", upkeep.dissolve, name="dissolve"),
+    path("<int:pk>/term/", upkeep.term, name="term"),
+    path("terms/", upkeep.terms, name="terms_due"),
 ], "orgs")

@@ -57,6 +57,8 @@ class Organization(models.Model):
     meets_standard = models.BooleanField(_("达到录入标准"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     dissolved_at = models.DateTimeField(null=True, blank=True)
+    # Issue 15: when the current term (届) ends and the next election (换届) is due; reports/reminders.py reminds.
+    term_ends_on = models.DateField(_("届满日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("团组织")
@@ -69,6 +71,8 @@ class Organization(models.Model):
             # varchar_pattern_ops lets PostgreSQL use the index for LIKE 'prefix%' under any collation.
             models.Index(fields=["path"], name="org_path_prefix", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["parent", "full_name"], name="org_children"),
+            # the few organizations with a term date: the reminder and the due list read these only
+            models.Index(fields=["term_ends_on"], name="org_term_ends", condition=Q(term_ends_on__isnull=False)),
         ]
 
     def __str__(self):
@@ -87,5 +91,7 @@ class Organization(models.Model):
         return [int(self.path[i:i + SEGMENT], 36) for i in range(0, len(self.path), SEGMENT)]
 
 
-# The figures kept per organization live in their own module; Django finds models through this one.
+# The figures kept per organization and the former names live in their own modules; Django finds models through
+# this one.
 from .figures import OrgCurrent, OrgStats, OrgStatsDelta, PersonStatsMark, RequestStatsMark  # noqa: E402, F401
+from .history import FormerName  # noqa: E402, F401

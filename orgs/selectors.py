@@ -1,9 +1,13 @@
 """Reads of the organization tree. Subtree and ancestry are each one indexed query at any depth."""
+import datetime as dt
+
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
+
+from access.models import CadrePost
 
 from .figures import COUNTERS, ORG_FLAGS, ROLLED, OrgCurrent, OrgStats, OrgStatsDelta
-from .models import SMALL_BRANCH, Organization
+from .models import ALLOWED_CHILDREN, SMALL_BRANCH, Organization
 from .naming import normalize_full_name
 
 
@@ -106,3 +110,76 @@ def flagged_within(org: Organization, flag: str) -> list[int]:
     carried = OrgStats.objects.filter(path__startswith=org.path, **{f"f_{flag}": 1}).values_list("org_id", flat=True)
     changed = OrgStats.objects.filter(path__startswith=org.path, org_id__in=OrgStatsDelta.objects.values("org_id"))
     return list(carried.union(changed.values_list("org_id", flat=True)))
+
+
+# --- upkeep (issue 15): what an organization holds, where it may go, whose term is due --------------------------
+
+OPEN = "pending"  # transfers.TransferRequest.Status.PENDING: the tree sits below transfers and reads them by name
+TERM_NOTICE_DAYS = 30  # a term's end is announced this many days ahead (reports/reminders.py, the due list)
+
+
+def _requests():
+    """The transfer requests' model, reached through the reverse relation the transfers app declares on
+    Organization: the tree sits below transfers (docs/architecture.md) and never imports it."""
+    return Organization._meta.get_field("transfers_out").related_model
+
+
+def _open_requests(ids, *, assigned: bool = False) -> QuerySet:
+    """Open transfers leaving or reaching one of the organizations `ids` (a query of pks): the transfers the figures
+    count (RequestCounters). `assigned` adds those assigned to one of them or waiting on a step there."""
+    touching = Q(from_branch__in=ids) | Q(to_org__in=ids)
+    if assigned:
+        touching |= Q(to_branch__in=ids) | Q(steps__org__in=ids, steps__status=OPEN)
+    return _requests().objects.filter(touching, status=OPEN).distinct()
+
+
+def holdings(org: Organization) -> dict[str, int]:
+    """What is still in org itself: active sub-organizations, current members, held cadre posts and open
+    transfers (leaving, reaching or assigned to it, or waiting on it). Live counts of one organization's rows
+    through their indexes: the guard of dissolve_org reads them under its lock."""
+    return {
+        "children": Organization.objects.filter(parent=org, is_active=True).count(),
+        "members": org.memberships.filter(ended_at__isnull=True).count(),
+        "cadres": CadrePost.objects.held().filter(org=org).count(),
+        "transfers": _open_requests(Organization.objects.filter(pk=org.pk).values("pk"), assigned=True).count(),
+    }
+
+
+def subtree_figures(org: Organization) -> dict[str, int]:
+    """org's subtree (org included): active organizations, current members, held cadre posts and open transfers
+    that leave or reach it. PostgreSQL reads the figures kept per organization (three row reads at any size,
+    orgs.selectors.figures_of); SQLite, the development database, counts live (counted_figures)."""
+    if uses_figures():
+        whole = figures_of(org)[0]
+        return {"orgs": whole["orgs"], "members": whole["members"], "cadres": whole["cadres"],
+                "transfers": whole["requests_pending"]}
+    return counted_figures(org)
+
+
+def counted_figures(org: Organization) -> dict[str, int]:
+    """subtree_figures counted from the rows (bench/move_subtree.py checks the kept ones against it)."""
+    orgs = subtree(org)
+    return {
+        "orgs": orgs.count(),
+        "members": org.memberships.model.objects.filter(ended_at__isnull=True, org_path__startswith=org.path).count(),
+        "cadres": CadrePost.objects.held().filter(org_path__startswith=org.path).count(),
+        "transfers": _open_requests(orgs.values("pk")).count(),
+    }
+
+
+def move_targets(org: Organization, within: Organization, query: str = "", *, limit: int = 30) -> list[Organization]:
+    """Where org may be put within `within`'s subtree: active organizations whose type may hold org's (R-ORG-1),
+    not org's own subtree, not its present parent; searched by full name as typed (R-ORG-5)."""
+    parent_types = [t for t, kids in ALLOWED_CHILDREN.items() if org.org_type in kids]
+    qs = (subtree(within).filter(org_type__in=parent_types).exclude(path__startswith=org.path)
+          .exclude(pk=org.parent_id or 0))
+    if query:
+        qs = qs.filter(name_key__contains=normalize_full_name(query))
+    return list(qs.select_related("parent").order_by("depth", "full_name", "pk")[:limit])
+
+
+def terms_due(org: Organization, day: dt.date, *, days: int = TERM_NOTICE_DAYS) -> QuerySet[Organization]:
+    """The active organizations of org's subtree whose term ends within `days` days of day, or has ended: the
+    soonest first. Reads the partial index of organizations with a term date."""
+    return (subtree(org).filter(term_ends_on__lte=day + dt.timedelta(days=days)).select_related("parent")
+            .order_by("term_ends_on", "full_name", "pk"))

@@ -15,7 +15,7 @@ from .figures import OrgStats
 from .models import ALLOWED_CHILDREN, Organization, OrgType, path_segment
 from .naming import clean_full_name, is_league_name, normalize_full_name
 from .regions import PROVINCES
-from .selectors import is_within, uses_figures
+from .selectors import holdings, is_within, uses_figures
 
 
 def _check_nesting(org_type: str, parent: Organization | None) -> None:
@@ -82,6 +82,19 @@ def create_org(*, actor, full_name: str, org_type: str, parent: Organization | N
     return org
 
 
+def ensure_holds(actor, org: Organization, *, strictly: bool = False) -> None:
+    """Issue 15: the upkeep of an organization (rename, term, dissolve) is for the admins of an organization whose
+    subtree holds it — org's own (unless `strictly`: dissolving is done from above) or any above it."""
+    if actor is None:
+        return
+    ids = org.ancestor_ids()
+    if strictly:
+        ids = ids[:-1]
+    if not admin_org_ids(actor) & set(ids):
+        raise PermissionDenied(_("只有管理该组织的上级组织的管理员可以办理此项。") if strictly
+                               else _("只有本组织或其上级组织的管理员可以办理此项。"))
+
+
 def _ensure_may_move(actor, org: Organization, new_parent: Organization) -> None:
     if actor is None:
         return
@@ -134,25 +147,44 @@ def move_org(*, actor, org: Organization, new_parent: Organization) -> Organizat
     return org
 
 
+def dissolve_refusal(held: dict[str, int]) -> str | None:
+    """What keeps an organization from being dissolved, in words, or None: its active sub-organizations, current
+    members and open transfers (holdings). Its cadres' posts end with it."""
+    parts, todo = [], []
+    if held["children"]:
+        parts.append(_("下级组织 %(n)d 个") % {"n": held["children"]})
+        todo.append(_("撤销或移走下级组织"))
+    if held["members"]:
+        parts.append(_("团员 %(n)d 名") % {"n": held["members"]})
+        todo.append(_("把团员转出"))
+    if held["transfers"]:
+        parts.append(_("办理中的组织关系转接 %(n)d 件") % {"n": held["transfers"]})
+        todo.append(_("办结或撤回这些转接"))
+    if not parts:
+        return None
+    return _("该组织还有%(what)s，不能撤销。请先%(todo)s。") % {"what": "、".join(parts), "todo": "、".join(todo)}
+
+
 @refusals_audited("org.dissolve")
 def dissolve_org(*, actor, org: Organization) -> Organization:
-    """Dissolve (撤销) an organization: refused while it has sub-organizations or members."""
+    """Dissolve (撤销) an organization: refused while it has sub-organizations, members or open transfers, with the
+    list of them (issue 15); its cadres' posts end with it."""
     if org.parent_id is None:
         raise ValidationError(_("不能撤销根组织。"), code="org_not_empty")
-    ensure_may_change_in(actor, org.parent)
+    ensure_holds(actor, org, strictly=True)
     with transaction.atomic():
         org = Organization.objects.select_for_update().get(pk=org.pk)
         if not org.is_active:
             return org
-        if Organization.objects.filter(parent=org, is_active=True).exists():
-            raise ValidationError(_("该组织还有下级组织，请先撤销或移走下级组织。"), code="org_not_empty")
-        if org.memberships.filter(ended_at__isnull=True).exists():  # members' relation, read from below
-            raise ValidationError(_("该团支部还有团员，请先把团员转出。"), code="org_not_empty")
+        held = holdings(org)  # read under the lock: a pre-check on the page is a hint only (STYLE 10)
+        refusal = dissolve_refusal(held)
+        if refusal:
+            raise ValidationError(refusal, code="org_not_empty", params=held)
         now = timezone.now()
         CadrePost.objects.filter(org=org, ended_at__isnull=True).update(ended_at=now)
         org.is_active, org.dissolved_at = False, now
         org.save(update_fields=["is_active", "dissolved_at"])
-        record(actor=actor, action="org.dissolve", target=org, acting_org=org.parent)
+        record(actor=actor, action="org.dissolve", target=org, acting_org=org.parent, cadres_ended=held["cadres"])
     forget_admin_orgs()
     return org
 

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from members.models import CadrePost, Membership, ReminderOptOut
 from orgs.models import Organization, OrgType
+from orgs.naming import normalize_full_name
+from orgs.upkeep import set_term_end
 from transfers.models import TransferRequest
 
 from .graduation import SHANGHAI
@@ -21,6 +23,7 @@ from .reminders import KINDS, in_graduation_season, local_day, run_reminders, se
 from .services import flag_graduate, set_graduation
 
 CLASS_OF = "2022级"
+TERM_DUE_ORG = "北京示范科技有限公司团委"  # issue 15: its term ends 20 days after the seeding day
 FLAGGED_BRANCH = "北京示范大学信息学院2022级2班团支部"
 
 
@@ -83,10 +86,13 @@ def seed_roster_history() -> int:
 
 def seed_reminders() -> dict[str, int]:
     """Issue 14: each kind of reminder in someone's message center. The reminders due now (the demo's overdue and
-    nearly automatic steps, its incomplete records and members turning 28), and outside the season the graduation
+    nearly automatic steps, its incomplete records, members turning 28 and a committee's term ending), and outside the season the graduation
     season's as its first day would send them, dated today. Idempotent like the reminders themselves."""
     now = timezone.now()
     day = local_day(now)
+    firm = Organization.objects.get(name_key=normalize_full_name(TERM_DUE_ORG), is_active=True)
+    if firm.term_ends_on is None:  # issue 15: an election due soon (换届), on the due list and in a reminder
+        set_term_end(actor=None, org=firm, term_ends_on=day + dt.timedelta(days=20))
     sent = run_reminders(now=now)
     if not in_graduation_season(day):
         first_day = dt.date(next_30_june(day).year, 5, 1)

@@ -21,7 +21,8 @@ from .models import ReminderDigest
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 CHUNK = 200
 REMINDER_EVENTS = ("reminder_overdue", "reminder_escalation", "reminder_auto_soon", "graduation_reminder",
-                   "graduation_reminder_admin", "reminder_turning_28", "reminder_incomplete")
+                   "graduation_reminder_admin", "reminder_turning_28", "reminder_incomplete",
+                   "reminder_term_due")
 
 
 def _body(messages: list[Message], base_url: str) -> str:

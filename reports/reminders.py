@@ -10,6 +10,8 @@ to the people who should act — set-based, a few queries a kind however many pe
 | graduation_list | their branch's admins (how many)                 | weekly, 1 May – 30 June               |
 | turning_28      | the branch's admins (how many)                   | monthly, 28th birthday within 90 days |
 | incomplete      | the branch's admins (how many, R-CMP-4)          | monthly                               |
+| term_due        | admins of the organization and of its parent     | monthly, term ends within 30 days or  |
+|                 | (which organizations, issue 15)                  | has ended (orgs.selectors.terms_due)  |
 
 Each kind reaches a person once a period (the day, the week from Monday, the month; Asia/Shanghai): the
 `ReminderLog` row is claimed with INSERT … ON CONFLICT DO NOTHING RETURNING in the transaction that writes the
@@ -31,6 +33,8 @@ from config.arrays import in_ids
 from members import league_age
 from members.extensions import in_transfer_flag
 from members.models import CadrePost, Membership, ReminderOptOut
+from orgs.models import Organization
+from orgs.selectors import TERM_NOTICE_DAYS
 from transfers.message_texts import render
 from transfers.models import ApprovalStep, Message
 
@@ -39,11 +43,14 @@ from .reminder_mail import send_reminder_digests
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 Kind = ReminderOptOut.Kind
+# Issue 15: not a choice of ReminderOptOut.Kind (that is members' migration to make): nobody turns it off yet
+# (docs/decisions.md).
+TERM_DUE = "term_due"
 # The message's event and code of each kind (message_texts.py); graduation's are the manual reminder's own
 # (reports/services.py), so the page's button and the schedule see each other's messages.
 EVENT = {Kind.OVERDUE: "reminder_overdue", Kind.ESCALATION: "reminder_escalation", Kind.AUTO_SOON: "reminder_auto_soon",
          Kind.GRADUATION: "graduation_reminder", Kind.GRADUATION_LIST: "graduation_reminder_admin",
-         Kind.TURNING_28: "reminder_turning_28", Kind.INCOMPLETE: "reminder_incomplete"}
+         Kind.TURNING_28: "reminder_turning_28", Kind.INCOMPLETE: "reminder_incomplete", TERM_DUE: "reminder_term_due"}
 EVENTS = tuple(EVENT.values())
 PENDING = ApprovalStep.Status.PENDING
 BATCH = 2000
@@ -62,7 +69,7 @@ def local_day(now: dt.datetime) -> dt.date:
 def period_of(kind: str, day: dt.date) -> dt.date:
     if kind in (Kind.GRADUATION, Kind.GRADUATION_LIST):
         return day - dt.timedelta(days=day.weekday())
-    if kind in (Kind.TURNING_28, Kind.INCOMPLETE):
+    if kind in (Kind.TURNING_28, Kind.INCOMPLETE, TERM_DUE):
         return day.replace(day=1)
     return day
 
@@ -196,8 +203,31 @@ def incomplete(_now: dt.datetime, _day: dt.date) -> list[Notice]:
     return _branch_admin_notices(counts, {}, lambda _o: link)
 
 
+def term_due(_now: dt.datetime, day: dt.date) -> list[Notice]:
+    """Issue 15: organizations whose term ends within 30 days or has ended (换届), to their admins and their
+    parent's: each admin once, naming their organizations (the soonest first). Two queries: the organizations
+    (a partial index of those with a term date), their admins."""
+    last = day + dt.timedelta(days=TERM_NOTICE_DAYS)
+    due = list(Organization.objects.filter(is_active=True, term_ends_on__lte=last)
+               .order_by("term_ends_on", "full_name", "pk").values_list("pk", "parent_id", "full_name"))
+    by_org: dict[int, list[str]] = defaultdict(list)
+    for pk, parent_id, name in due:
+        by_org[pk].append(name)
+        if parent_id:
+            by_org[parent_id].append(name)
+    mine: dict[int, list[str]] = defaultdict(list)
+    for org_id, admins in _admins_of(by_org).items():
+        for person_id in admins:
+            mine[person_id] += [n for n in by_org[org_id] if n not in mine[person_id]]
+    link = reverse("orgs:terms_due")
+    order = {name: i for i, (_pk, _parent, name) in enumerate(due)}
+    return [Notice(pk, {"b": "、".join(sorted(names, key=order.__getitem__)), "n": len(names), "d": TERM_NOTICE_DAYS},
+                   link) for pk, names in mine.items()]
+
+
 KINDS = {Kind.OVERDUE: overdue, Kind.ESCALATION: escalation, Kind.AUTO_SOON: auto_soon, Kind.GRADUATION: graduation,
-         Kind.GRADUATION_LIST: graduation_list, Kind.TURNING_28: turning_28, Kind.INCOMPLETE: incomplete}
+         Kind.GRADUATION_LIST: graduation_list, Kind.TURNING_28: turning_28, Kind.INCOMPLETE: incomplete,
+         TERM_DUE: term_due}
 
 
 # --- sending -----------------------------------------------------------------------------------------------

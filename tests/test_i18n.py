@@ -143,6 +143,11 @@ def _admin_pages(tree, member):
              reverse("people:detail", args=[member.pk]), reverse("people:enter_member"), reverse("people:cadres"),
              reverse("transfers:inbox"), reverse("transfers:history"), reverse("transfers:mine"),
              reverse("imports:start")]
+    # issue 15: the upkeep pages (b1 has a member: the dissolve page shows its refusal)
+    pages += [reverse("orgs:rename", args=[tree["b1"].pk]), reverse("orgs:move", args=[tree["b1"].pk]),
+              reverse("orgs:move", args=[tree["b1"].pk]) + f"?to={tree['school'].pk}",
+              reverse("orgs:dissolve", args=[tree["b1"].pk]), reverse("orgs:dissolve", args=[tree["b2"].pk]),
+              reverse("orgs:term", args=[tree["b1"].pk]), reverse("orgs:terms_due")]
     for name in ("reports:dashboard", "reports:transfer_stats", "lifecycle:aged", "lifecycle:left",
                  "lifecycle:approvals", "reports:audit"):
         url = _optional(name)

@@ -48,6 +48,10 @@ def build_world():
     def admin_of(org):
         return CadrePost.objects.held().filter(org=org, is_admin=True).select_related("person").get().person, org
 
+    # Issue 15: a few committees' terms end soon (the term reminder's rows).
+    soon = timezone.localdate() + dt.timedelta(days=10)
+    Organization.objects.filter(pk__in=Organization.objects.filter(org_type=OrgType.COMMITTEE).order_by("pk")
+                                .values("pk")[:20]).update(term_ends_on=soon)
     busiest = (ApprovalStep.objects.filter(status="pending", org__org_type=OrgType.BRANCH)
                .values_list("org_id", flat=True).order_by("org_id").first())
     return {"branch": admin_of(Organization.objects.get(pk=busiest)),
@@ -225,7 +229,7 @@ def _reminder_moment(kind):
 # Where a kind picks a few rows of a big table, the index it must pick them by (in the forced plan): with no index on
 # birth dates the planner reads every person through another index, which `forced_scans` alone does not see.
 # (Steps are read through the partial indexes on pending steps: in progress, not the country's history.)
-REMINDER_INDEX_CONDITION = {"turning_28": "birth_date", "incomplete": "is_complete"}
+REMINDER_INDEX_CONDITION = {"turning_28": "birth_date", "incomplete": "is_complete", "term_due": "term_ends_on"}
 
 
 def forced_plans(run) -> list[str]:

@@ -94,6 +94,13 @@ def _incomplete(p: dict, _step) -> str:
                     "提醒：%(b)s有 %(n)d 人的信息不完整，请补全必填项。", n) % {"b": p.get("b", ""), "n": n}
 
 
+def _term_due(p: dict, _step) -> str:
+    n = int(p.get("n", 0))
+    return ngettext("换届提醒：%(b)s的届满日期在 %(d)d 天内或已过，请按期做好换届工作。",
+                    "换届提醒：%(b)s等 %(n)d 个组织的届满日期在 %(d)d 天内或已过，请按期做好换届工作。", n) % {
+        "b": p.get("b", ""), "n": n, "d": int(p.get("d", 30))}
+
+
 TEXTS: dict[str, Callable[[dict, ApprovalStep | None], str]] = {
     "step_opened": _step_opened,
     "step_decided": _step_decided,
@@ -107,6 +114,7 @@ TEXTS: dict[str, Callable[[dict, ApprovalStep | None], str]] = {
     "reminder_auto_soon": _auto_soon,
     "reminder_turning_28": _turning_28,
     "reminder_incomplete": _incomplete,
+    "reminder_term_due": _term_due,  # issue 15
 }
 
 

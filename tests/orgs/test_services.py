@@ -324,7 +324,7 @@ def test_it_dissolves_an_organization_whose_children_are_all_dissolved(tree):
 
 @pytest.mark.parametrize("admin", ["b2_admin", "b1_admin", "fb_admin"])
 def test_it_refuses_a_dissolution_by_an_admin_who_does_not_hold_the_parent(tree, admin):
-    """An organization is dissolved from above: by the admins of its parent or of the parent's parent."""
+    """An organization is dissolved from above: by the admins of an organization above it (issue 15)."""
     with pytest.raises(PermissionDenied):
         dissolve_org(actor=tree[admin], org=tree["b2"])
     assert _fresh(tree["b2"]).is_active

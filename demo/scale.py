@@ -98,6 +98,12 @@ class ScaleSeeder:
             self._lap("figures counted")
             cur.execute("SELECT tuanji_grad_rebuild()")  # the graduation counts (reports/graduation_sql.py), once
             self._lap("graduation counted")
+            for table in (*TABLES, "reports_graduatemark", "reports_graduationcount"):
+                cur.execute(f"ANALYZE {table}")
+            self._lap("analysed")
+            # The load's settings end with it: a caller that goes on in this transaction (the plan tests) plans
+            # with the server's own.
+            cur.execute("RESET work_mem; RESET maintenance_work_mem; RESET jit")
         return {"organizations": len(nodes), "branches": len(branches), "members": len(homes),
                 "cadres": len(admins), "transfers": moved}
 

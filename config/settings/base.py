@@ -277,6 +277,8 @@ TRANSFER_BATCH_LIMIT = 30  # R-TR-9
 REMINDER_ESCALATE_AFTER = timedelta(hours=env.int("REMINDER_ESCALATE_HOURS", default=120))
 REMINDER_AUTO_SOON = timedelta(hours=env.int("REMINDER_AUTO_SOON_HOURS", default=48))
 REMINDER_EVERY = timedelta(minutes=env.int("REMINDER_EVERY_MINUTES", default=10))  # run_schedule: how often
+# Issue 15: run_schedule records the dashboard's trend figures this often (reports/trends.py; docs/decisions.md).
+TREND_EVERY = timedelta(minutes=env.int("TREND_EVERY_MINUTES", default=60))
 # The address the site is reached at (https://tuanji.example.org), for links in the reminder mail; none when empty.
 SITE_URL = env("SITE_URL", default="").rstrip("/")
 

@@ -11,7 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 WIDTH, HEIGHT = 360, 180
-LEFT, RIGHT, TOP, BOTTOM = 40, 8, 10, 24
+LEFT, RIGHT, TOP, BOTTOM = 40, 22, 10, 24  # room for the latest period's label, centred on its band
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 X_LABELS = 6  # at most this many period labels under the axis; every one is in the table
 TONES = {"count", "ok", "pending", "muted"}
@@ -90,7 +90,7 @@ def trend_chart(key: str, title: str, labels: list[str], series: list[Series], *
     return {
         "id": f"trend-{key}", "title": title, "note": note, "series": drawn, "width": WIDTH, "height": HEIGHT,
         "x0": LEFT, "x1": WIDTH - RIGHT, "y0": TOP + PLOT_H, "label_y": HEIGHT - 6,
-        "ticks": [{"y": _y(v, top), "text": compact(v)} for v in (0, top / 2, top)],
+        "ticks": [{"y": _y(v, top), "text": f"{v:g}%" if scale == 100 else compact(v)} for v in (0, top / 2, top)],
         "x_labels": [{"x": xs[i], "text": labels[i]} for i in sorted(shown)],
         "rows": [{"label": labels[i], "cells": [s["cells"][i] for s in drawn]} for i in range(n)],
         "desc": _("%(first)s至%(last)s。最近：%(latest)s。") % {

@@ -130,7 +130,7 @@ def test_a_chart_leaves_a_gap_for_an_unknown_period_and_rounds_its_axis():
     [series] = chart["series"]
     assert len(series["lines"]) == 2 and len(series["dots"]) == 2
     assert [r["cells"] for r in chart["rows"]] == [["—"], ["40%"], ["—"], ["50%"]]
-    assert [t["text"] for t in chart["ticks"]] == ["0", "50", "100"]
+    assert [t["text"] for t in chart["ticks"]] == ["0%", "50%", "100%"]
     assert chart["id"] == "trend-k" and "12月" in chart["desc"] and "50%" in chart["desc"]
     assert [nice_top(v) for v in (0, 3, 7, 12, 240, 1_000_001)] == [1, 5, 10, 20, 250, 2_000_000]
 

@@ -120,7 +120,7 @@ def test_the_cadre_and_transfer_exports_go_through_jobs_with_their_filters(admin
     resp = b1.post(reverse("transfers:history_export") + "?status=pending&q=甲")
     job = _job()
     assert resp.url == reverse("imports:export_job", args=[job.pk])
-    assert job.kind == "transfers" and job.filters == {"status": "pending", "reason": "", "query": "甲"}
+    assert job.kind == "transfers" and job.filters == {"status": "pending", "reason": "", "query": "甲", jobs.LANGUAGE: "zh-hans"}
     rows = _rows(b1.get(reverse("imports:export_download", args=[job.pk])).content, header_row=1)
     assert [r["姓名"] for r in rows] == ["甲"]
 

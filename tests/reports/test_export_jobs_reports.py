@@ -97,7 +97,7 @@ def test_the_audit_job_keeps_the_acting_scope(client_as, tree, people):
     client = client_as(tree["b1_admin"], tree["b1"])
     client.post(_url("reports:audit_export", {"target": "导出测试", "since": "2020-01-01"}))
     job = ExportJob.objects.latest("pk")
-    assert job.filters == {"target": "导出测试", "since": "2020-01-01"} and job.rows_done == len(NAMES)
+    assert job.filters == {"target": "导出测试", "since": "2020-01-01", "_language": "zh-hans"} and job.rows_done == len(NAMES)
 
 
 def test_a_graduates_job_for_a_branch_outside_the_subtree_exports_nothing(tree, people):

@@ -1,6 +1,8 @@
 import logging
 import re
 
+from django.core.exceptions import PermissionDenied
+
 # 18-character ID numbers (R-ENT-1) anywhere in a log line.
 _ID = re.compile(r"(?<![0-9])(\d{6})\d{11}([0-9Xx])(?![0-9])")
 
@@ -46,4 +48,20 @@ class MaskIdNumbersFilter(logging.Filter):
             record.exc_text = mask(record.exc_text)
         if record.stack_info:
             record.stack_info = mask(record.stack_info)
+        return True
+
+
+class RefusalsInOneLine(logging.Filter):
+    """Issue 15: a refusal (PermissionDenied, answered with the 403 page) is normal control flow here — a member who
+    follows an admin's link, an admin outside their subtree. Django logs it with its traceback; this keeps one line
+    saying where and who, without the traceback. Other errors keep theirs."""
+
+    def filter(self, record):
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, PermissionDenied):
+            request = getattr(record, "request", None)
+            user = getattr(request, "user", None)
+            who = user.pk if user is not None and user.is_authenticated else "anonymous"
+            record.msg, record.args = "Forbidden: %s (person %s)", (getattr(request, "path", "?"), who)
+            record.exc_info, record.exc_text = None, None
         return True

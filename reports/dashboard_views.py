@@ -21,7 +21,9 @@ from transfers.selectors import row_facts
 from .charts import Bar, chart
 from .selectors.dashboard import AUTO_WINDOW, ORG_FLAGS, dashboard, flagged_orgs, steps_behind
 from .selectors.transfer_stats import PERIODS, period_days, transfer_stats
+from .selectors.trends import trends
 from .templatetags.report_tags import took
+from .trend_charts import Series, trend_chart
 
 PER_PAGE = 50
 STATUS_TONE = {"pending": "pending", "completed": "ok", "rejected": "muted", "withdrawn": "muted"}
@@ -61,11 +63,32 @@ def dashboard_view(request, acting):
             Bar(r["org"].display_name, r["members"], _("%(n)d 人") % {"n": r["members"]},
                 _url("people:members", branch=r["org"].pk) if r["org"].is_branch else reverse("orgs:detail", args=[r["org"].pk]))
             for r in children]),
+        **trend_charts(acting, now=now),
         "status_chart": chart(_("转接按状态（转出或转入本组织及下级）"), [
             Bar(label, requests[value], _("%(n)d 项") % {"n": requests[value]},
                 _url("transfers:history", status=value), STATUS_TONE[value])
             for value, label in TransferRequest.Status.choices]),
     })
+
+
+def trend_charts(org: Organization, *, now) -> dict:
+    """Issue 15: the subtree's transfers per week, members and complete records per month (reports/trends.py)."""
+    t = trends(org, now=now)
+    months = [f"{m:%Y-%m}" for m in t["months"]]
+    since = t["complete_since"]
+    return {"trend_taken_at": t["taken_at"], "trend_charts": [
+        trend_chart("transfers", _("每周转接（近26周）"), [f"{w:%m-%d}" for w in t["weeks"]], [
+            Series(_("发起"), t["started"]), Series(_("办结"), t["completed"], tone="ok")],
+            note=_("每周从周一算起；转出或转入本组织及下级的转接，按发起时间和办结时间分别计数。")),
+        trend_chart("complete", _("录入完成率（按月）"), months, [
+            Series(_("信息完整的团员"), t["complete_pct"], tone="ok", text=lambda v: f"{v:g}%")], scale=100,
+            note=(_("每月末（本月为最近一次记录时）团员中信息完整的比例（R-CMP）。自 %(m)s 起按月记录；更早的月份"
+                    "无法知道当时的信息是否完整，不显示。") % {"m": f"{since:%Y-%m}"} if since else
+                  _("每月末团员中信息完整的比例。从开始按月记录时起才有，目前还没有记录。"))),
+        trend_chart("members", _("团员人数（按月）"), months, [
+            Series(_("团员"), t["members"], text=lambda v: _("%(n)d 人") % {"n": v})], bars=True,
+            note=_("每月末的团员人数；本月为最近一次记录时的人数。")),
+    ]}
 
 
 @require_GET

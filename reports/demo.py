@@ -18,9 +18,10 @@ from orgs.upkeep import set_term_end
 from transfers.models import TransferRequest
 
 from .graduation import SHANGHAI
-from .models import GraduateFlag
+from .models import GraduateFlag, TrendPoint
 from .reminders import KINDS, in_graduation_season, local_day, run_reminders, send
 from .services import flag_graduate, set_graduation
+from .trends import backfill, last_months
 
 CLASS_OF = "2022级"
 TERM_DUE_ORG = "北京示范科技有限公司团委"  # issue 15: its term ends 20 days after the seeding day
@@ -99,3 +100,22 @@ def seed_reminders() -> dict[str, int]:
         for kind in (ReminderOptOut.Kind.GRADUATION, ReminderOptOut.Kind.GRADUATION_LIST):
             sent[kind] += send(kind, KINDS[kind](now, first_day), now=now, day=day)
     return sent
+
+
+HISTORY_MONTHS = 5  # months of complete-record history the demo shows on the dashboard
+
+
+def seed_trends() -> dict[str, int]:
+    """Issue 15: the dashboard's trend charts with a past. The backfill writes what the demo's rows tell (transfers
+    per week, members at each month's end); the share of complete records is only known from snapshots taken at
+    the time, so for the last few months the demo writes it as if the scheduler had taken them, rising towards
+    today's (a direct write of history, like the transfers' ages). Running it again changes nothing."""
+    written = backfill()
+    *past, this = last_months(timezone.now())
+    today = {p.org_id: p.complete / p.members for p in TrendPoint.objects.filter(
+        kind=TrendPoint.Kind.MONTH, period=this, members__gt=0, complete__isnull=False)}
+    for back, month in enumerate(reversed(past[-HISTORY_MONTHS:]), start=1):
+        for point in TrendPoint.objects.filter(kind=TrendPoint.Kind.MONTH, period=month, complete__isnull=True):
+            share = max(today.get(point.org_id, 0) - 0.12 * back, 0)
+            TrendPoint.objects.filter(pk=point.pk).update(complete=round(point.members * share))
+    return written

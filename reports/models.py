@@ -75,3 +75,47 @@ class ReminderDigest(models.Model):
 
     def __str__(self):
         return f"{self.person_id} {self.day}"
+
+
+class TrendPoint(models.Model):
+    """Issue 15: one organization's subtree figures for one week or one month (Asia/Shanghai), for the dashboard's
+    trend charts. Written only by reports/trends.py — by the scheduler (the current week and month) and by
+    `manage.py backfill_trends` (what the timestamps can tell of the past) — and read one organization at a time,
+    so a chart costs one index range whatever the subtree's size.
+
+    A week's row: transfers that left or reached the subtree started in it and completed in it (exact from the
+    transfers' timestamps). A month's row: the subtree's current members at the month's end (or at `taken_at`, for
+    the month under way), and how many of them had a complete record (R-CMP) — only known from snapshots taken at
+    the time, so null in a month the backfill wrote."""
+
+    class Kind(models.TextChoices):
+        WEEK = "week", _("周")
+        MONTH = "month", _("月")
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    period = models.DateField()  # the week's Monday, the month's first day
+    started = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    members = models.PositiveIntegerField(default=0)
+    complete = models.PositiveIntegerField(null=True, blank=True)  # null: not known for that month
+    taken_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["org", "kind", "period"], name="trend_point_once"),
+            models.CheckConstraint(condition=models.Q(kind__in=["week", "month"]), name="trend_point_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.org_id} {self.kind} {self.period}"
+
+
+class TrendRun(models.Model):
+    """Issue 15: when reports/trends.py last wrote a kind of point (an unchanged point is not written again, so
+    the points' own times do not tell): the dashboard's "recorded at", the scheduler's "due"."""
+    kind = models.CharField(max_length=5)
+    taken_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return f"{self.kind} {self.taken_at:%Y-%m-%d %H:%M}"

@@ -3,6 +3,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
+from django.utils import translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -28,6 +29,14 @@ def pytest_collection_modifyitems(config, items):
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.fixture(autouse=True)
+def back_to_chinese():
+    """LocaleMiddleware leaves the last request's language active in the thread: a test that asked for an English
+    page must not leave later tests' messages in English (issue 15's export tests did)."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

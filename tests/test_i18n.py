@@ -229,3 +229,17 @@ def test_zh_order_uses_icu_collation_only_on_postgresql():
         assert isinstance(term.expression, Collate) and term.expression.collation == ZH_COLLATION
     else:
         assert not isinstance(term.expression, Collate)
+
+
+@pytest.mark.parametrize("first, second", [
+    ("。", "超时的排在最前；转出、转入审批15天无人处理会自动同意，分配团支部不会。"),   # the inbox
+    ("。", "请督促对应组织的管理员尽快处理。"),                                        # escalations
+    ("提交后由其原团支部审批转出。", "审批后，由本组织分配团支部。"),                    # transfer in
+])
+def test_sentences_put_side_by_side_keep_a_space_in_english(first, second):
+    # Issue 15 item 14: "(over 72 hours).Overdue ones…" — Chinese needs no space after 。, English does.
+    with translation.override("en"):
+        joined = translation.gettext(first) + translation.gettext(second)
+    assert re.search(r"\. [A-Z]", joined), joined
+    with translation.override("zh-hans"):
+        assert " " not in translation.gettext(first) + translation.gettext(second)

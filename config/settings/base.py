@@ -258,11 +258,14 @@ OTP_WEBAUTHN_ALLOWED_ORIGINS = env.list("WEBAUTHN_ORIGINS", default=["http://loc
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_id_numbers": {"()": "audit.logging.MaskIdNumbersFilter"}},
+    "filters": {"mask_id_numbers": {"()": "audit.logging.MaskIdNumbersFilter"},
+                "refusals_in_one_line": {"()": "audit.logging.RefusalsInOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_id_numbers"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # runserver's request lines carry query strings (a search by ID number): through the masking filter too.
-    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+    "loggers": {"django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+                # A 403 is a refusal, not a fault: one line (path, person), no traceback (issue 15).
+                "django.request": {"filters": ["refusals_in_one_line"]}},
 }
 IDENTITY_VERIFIER = env("IDENTITY_VERIFIER", default="members.verification.LocalVerifier")  # R-VER-3
 
@@ -274,6 +277,8 @@ TRANSFER_BATCH_LIMIT = 30  # R-TR-9
 REMINDER_ESCALATE_AFTER = timedelta(hours=env.int("REMINDER_ESCALATE_HOURS", default=120))
 REMINDER_AUTO_SOON = timedelta(hours=env.int("REMINDER_AUTO_SOON_HOURS", default=48))
 REMINDER_EVERY = timedelta(minutes=env.int("REMINDER_EVERY_MINUTES", default=10))  # run_schedule: how often
+# Issue 15: run_schedule records the dashboard's trend figures this often (reports/trends.py; docs/decisions.md).
+TREND_EVERY = timedelta(minutes=env.int("TREND_EVERY_MINUTES", default=60))
 # The address the site is reached at (https://tuanji.example.org), for links in the reminder mail; none when empty.
 SITE_URL = env("SITE_URL", default="").rstrip("/")
 

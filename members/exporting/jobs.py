@@ -6,9 +6,10 @@ taken and does nothing, unless the first run's heartbeat stopped (a killed worke
 import datetime as dt
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
@@ -25,6 +26,14 @@ Status = ExportJob.Status
 RUNNING = (Status.QUEUED, Status.BUILDING)
 PROGRESS_EVERY = 2000                    # rows between two progress writes; the iterator's chunk too
 STALE_AFTER = dt.timedelta(minutes=2)    # a build without a heartbeat this long was interrupted
+# Issue 15: the language of the page the export was asked from, kept beside the filters (a task has no request):
+# the workbook's title and sheet names and the file's name are in it. Never a filter of the rows.
+LANGUAGE = "_language"
+
+
+def _filters_and_language(job: ExportJob) -> tuple[dict, str]:
+    filters = dict(job.filters)
+    return filters, filters.pop(LANGUAGE, None) or settings.LANGUAGE_CODE
 
 
 def start_export(*, actor, acting_org, kind: str, filters: dict) -> ExportJob:
@@ -32,7 +41,8 @@ def start_export(*, actor, acting_org, kind: str, filters: dict) -> ExportJob:
     if kind not in KINDS:
         raise ValidationError(_("没有这种导出。"), code="export_kind")
     ensure_acting_as(actor, acting_org)  # R-AUTH-1
-    job = ExportJob.objects.create(actor=actor, acting_org=acting_org, kind=kind, filters=filters)
+    job = ExportJob.objects.create(actor=actor, acting_org=acting_org, kind=kind,
+                                   filters={**filters, LANGUAGE: translation.get_language() or settings.LANGUAGE_CODE})
     build_export_job.enqueue(job.pk)
     return job
 
@@ -71,13 +81,15 @@ def build_export_job(job_id: int) -> None:
     def progress(done: int) -> None:
         ExportJob.objects.filter(pk=job_id).update(rows_done=done, updated_at=timezone.now())
 
+    filters, language = _filters_and_language(job)
     try:
         ensure_acting_as(job.actor, job.acting_org)  # the owner's admin post may have ended since
-        rows = kind.rows(job.acting_org, job.filters)
+        rows = kind.rows(job.acting_org, filters)
         ExportJob.objects.filter(pk=job_id).update(rows_total=rows.count(), updated_at=timezone.now())
-        content, done = build_export(**kind.workbook(job.acting_org, job.filters),
-                                     rows=rows.iterator(chunk_size=PROGRESS_EVERY), progress=progress,
-                                     every=PROGRESS_EVERY)
+        with translation.override(language):
+            content, done = build_export(**kind.workbook(job.acting_org, filters),
+                                         rows=rows.iterator(chunk_size=PROGRESS_EVERY), progress=progress,
+                                         every=PROGRESS_EVERY)
     except PermissionDenied as exc:
         _failed(job_id, str(exc))
         return
@@ -109,6 +121,7 @@ def download(*, actor, job: ExportJob) -> tuple[bytes, str, str]:
         raise ValidationError(_("文件还没有生成。"), code="export_not_ready")
     ensure_acting_as(actor, job.acting_org)  # R-AUTH-1: not after the admin post ended
     kind = KINDS[job.kind]
-    record_export(actor=actor, acting_org=job.acting_org, what=job.kind, rows=job.rows_done, job=job.pk,
-                  **job.filters)
-    return bytes(job.content), *kind.file_names(job.acting_org)
+    filters, language = _filters_and_language(job)
+    record_export(actor=actor, acting_org=job.acting_org, what=job.kind, rows=job.rows_done, job=job.pk, **filters)
+    with translation.override(language):  # named as its title and sheets are
+        return bytes(job.content), *kind.file_names(job.acting_org)

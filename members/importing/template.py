@@ -1,6 +1,12 @@
-"""build_template: the workbook an admin downloads, fills in Excel or WPS, and uploads."""
+"""build_template: the workbook an admin downloads, fills in Excel or WPS, and uploads.
+
+The instruction sheet is in the language of the page it was downloaded from (issue 15); the data sheet's name, its
+column names and the lists stay Chinese whatever the language: the import finds its columns by those names
+(columns.py), so a template filled in by an English reader imports like any other."""
 import io
 
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -54,19 +60,23 @@ def build_template(kind: str) -> bytes:
             ws.add_data_validation(dv)
     ws.freeze_panes = "A2"
     lists.sheet_state = "hidden"
-    guide = wb.create_sheet("填写说明", 0)
+    guide = wb.create_sheet(_("填写说明")[:31], 0)
+    name = KINDS[kind]
     lines = [
-        f"{KINDS[kind]} 模板（团籍）",
-        "1. 在“" + KINDS[kind] + "”工作表中从第2行起每行填写一人，不要修改第1行的列名，可以调整列的顺序。",
-        "2. 红色列名为必填项，有一项空着的行不能导入；黄色列名是信息完整所需的项目，可以先空着导入，"
-        "此人会显示为“信息不完整”，以后补填。把鼠标停在列名上可看到填写要求。",
-        "3. 身份证号、发展团员编号、手机号码请保持“文本”格式，否则Excel会丢失后几位数字。",
-        "4. 入团时间请填日期，如 2016-05-04。",
-        "5. 民族、政治面貌、学历、职务请从下拉列表中选择。",
-        "6. 上传后系统会一次列出所有问题（行号、列名、原因）；有任何错误时不会导入任何一行。",
-        "7. 文件不超过 10 MB、20000 行。",
-        "示例：张小明 | 110101200403011234 | 2016-05-04 | （2017年前入团可不填编号） | 13800000000",
+        _("%(kind)s 模板（团籍）") % {"kind": _(name)},
+        _("1. 在“%(sheet)s”工作表中从第2行起每行填写一人，不要修改第1行的列名，可以调整列的顺序。") % {"sheet": name},
+        _("2. 红色列名为必填项，有一项空着的行不能导入；黄色列名是信息完整所需的项目，可以先空着导入，"
+          "此人会显示为“信息不完整”，以后补填。把鼠标停在列名上可看到填写要求。"),
+        _("3. 身份证号、发展团员编号、手机号码请保持“文本”格式，否则Excel会丢失后几位数字。"),
+        _("4. 入团时间请填日期，如 2016-05-04。"),
+        _("5. 民族、政治面貌、学历、职务请从下拉列表中选择。"),
+        _("6. 上传后系统会一次列出所有问题（行号、列名、原因）；有任何错误时不会导入任何一行。"),
+        _("7. 文件不超过 10 MB、20000 行。"),
+        _("示例：张小明 | 110101200403011234 | 2016-05-04 | （2017年前入团可不填编号） | 13800000000"),
     ]
+    # Said only in a language other than Chinese: the column names are the import's keys, never translated.
+    if not (get_language() or "zh").startswith("zh"):
+        lines.insert(2, _("列名、工作表名和下拉选项保持中文：导入按中文列名识别各列。"))
     for r, text in enumerate(lines, start=1):
         guide.cell(row=r, column=1, value=text)
     guide.column_dimensions["A"].width = 100

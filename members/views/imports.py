@@ -93,7 +93,9 @@ def start(request, acting):
 def template(request, acting, kind):
     if kind not in KINDS:
         raise Http404
-    return xlsx_response(build_template(kind), f"{KINDS[kind]}模板.xlsx", f"tuanji-{TEMPLATE_NAMES[kind]}-template.xlsx")
+    # The file's name in the page's language, as its instruction sheet (issue 15).
+    name = _("%(kind)s模板") % {"kind": _(KINDS[kind])}
+    return xlsx_response(build_template(kind), f"{name}.xlsx", f"tuanji-{TEMPLATE_NAMES[kind]}-template.xlsx")
 
 
 # Issue 15: a file with thousands of problems printed every one (3,741 rows: a page 256,000 px tall on a phone).

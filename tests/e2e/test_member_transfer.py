@@ -37,7 +37,7 @@ def test_a_member_signs_in_for_the_first_time_and_applies_on_a_phone(ui):
     ui.see(page, "3-home")
 
     page.get_by_role("navigation", name="主导航").get_by_role("link", name="申请转接").click()
-    expect(page.get_by_role("heading", name="申请转接组织关系")).to_be_visible()
+    expect(page.get_by_role("heading", name="申请转接")).to_be_visible()
     ui.see(page, "4-apply")
     page.get_by_label("转接原因").select_option(Reason.EMPLOYED_WITH_ORG)
     page.get_by_label("转入哪个团组织").press_sequentially("示范科技", delay=50)

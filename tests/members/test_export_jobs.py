@@ -5,6 +5,8 @@ admin, one above included (404), anonymous users (the login page). The task runs
 tests/e2e/test_export_job.py runs it in a real worker."""
 import datetime as dt
 import io
+import re
+from urllib.parse import unquote
 
 import pytest
 from django.urls import reverse
@@ -118,7 +120,7 @@ def test_the_cadre_and_transfer_exports_go_through_jobs_with_their_filters(admin
     resp = b1.post(reverse("transfers:history_export") + "?status=pending&q=甲")
     job = _job()
     assert resp.url == reverse("imports:export_job", args=[job.pk])
-    assert job.kind == "transfers" and job.filters == {"status": "pending", "reason": "", "query": "甲"}
+    assert job.kind == "transfers" and job.filters == {"status": "pending", "reason": "", "query": "甲", jobs.LANGUAGE: "zh-hans"}
     rows = _rows(b1.get(reverse("imports:export_download", args=[job.pk])).content, header_row=1)
     assert [r["姓名"] for r in rows] == ["甲"]
 
@@ -224,3 +226,51 @@ def test_the_export_page_lists_my_jobs_only(admin, client, client_as, tree, peop
     client.logout()
     other = client_as(tree["uni_admin"], tree["uni"])
     assert reverse("imports:export_job", args=[_job().pk]) not in other.get(reverse("imports:export")).content.decode()
+
+
+# --- the page's language (issue 15 item 12) ---------------------------------------------------------------------
+
+def _in_english(client):
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def _file_name(resp) -> str:
+    return unquote(resp["Content-Disposition"].split("filename*=UTF-8''")[1])
+
+
+def test_a_job_asked_for_in_english_is_titled_sheeted_and_named_in_english(admin, tree, people):
+    _export(_in_english(admin), query=f"?branch={tree['b1'].pk}")
+    job = _job()
+    assert job.filters[jobs.LANGUAGE] == "en"  # kept with the job: the task has no request
+    resp = admin.get(reverse("imports:export_download", args=[job.pk]))
+    wb = load_workbook(io.BytesIO(resp.content))
+    assert wb.sheetnames == ["League members"]
+    title = wb.active["A1"].value
+    assert title.startswith("League members · ") and not re.search(r"[导出于]", title)
+    assert _file_name(resp).startswith("League members-")
+    event = AuditEvent.objects.get(action="export.members")
+    assert jobs.LANGUAGE not in event.detail["filters"]  # a language is not a filter of the rows
+
+
+def test_a_job_keeps_the_language_it_was_asked_in_when_downloaded_in_another(admin, tree, people):
+    _export(admin, query=f"?branch={tree['b1'].pk}")  # Chinese
+    job = _job()
+    resp = _in_english(admin).get(reverse("imports:export_download", args=[job.pk]))
+    assert load_workbook(io.BytesIO(resp.content)).sheetnames == ["团员名单"]
+    assert _file_name(resp).startswith("团员名单-")
+
+
+def test_a_job_from_before_the_language_was_kept_is_built_in_chinese(tree, people):
+    job = ExportJob.objects.create(actor=tree["school_admin"], acting_org=tree["school"], kind="members",
+                                   filters={"branch_id": tree["b1"].pk})
+    jobs.build_export_job.call(job.pk)
+    job.refresh_from_db()
+    assert job.status == "ready"
+    assert load_workbook(io.BytesIO(bytes(job.content))).sheetnames == ["团员名单"]
+
+
+def test_a_short_english_export_is_named_in_english_at_once(admin, people):
+    resp = _in_english(admin).get(reverse("imports:export_members"), {"q": "甲"})
+    assert resp["Content-Type"] == XLSX and _file_name(resp).startswith("League members-")
+    assert load_workbook(io.BytesIO(resp.content)).sheetnames == ["League members"]

@@ -6,6 +6,7 @@ The tasks run in the request here (the test settings' ImmediateBackend): SQLite 
 tests/members/test_import_tasks.py runs them through the database backend and a real worker."""
 import datetime as dt
 import io
+import re
 import zipfile
 from urllib.parse import quote
 
@@ -111,6 +112,25 @@ def test_it_downloads_each_template_with_its_chinese_name(admin, kind, sheet):
     assert disposition.startswith("attachment;") and f"filename*=UTF-8''{quote(sheet + '模板.xlsx')}" in disposition
     assert 'filename="tuanji-' in disposition          # an ASCII name for clients without RFC 6266
     assert sheet in load_workbook(io.BytesIO(resp.content)).sheetnames
+
+
+def test_a_template_from_the_english_page_explains_itself_in_english_and_still_imports(admin, tree):
+    # Issue 15 item 12: the instruction sheet and the file's name follow the page; the column names are the import's
+    # keys and stay Chinese, which the English instructions say.
+    admin.cookies["django_language"] = "en"
+    resp = admin.get(reverse("imports:template", args=["own_cadres"]))
+    assert f"filename*=UTF-8''{quote('Import own cadres template.xlsx')}" in resp["Content-Disposition"]
+    wb = load_workbook(io.BytesIO(resp.content))
+    assert wb.sheetnames[:2] == ["Instructions", "导入本级团干部"]
+    guide = [row[0] for row in wb["Instructions"].iter_rows(values_only=True) if row[0]]
+    assert guide[0] == "Import own cadres template (Tuanji)"
+    assert any("stay in Chinese" in line for line in guide)
+    assert not any(re.search(r"[\u4e00-\u9fff]", line.replace("导入本级团干部", "").replace("张小明", ""))
+                   for line in guide)
+    admin.cookies["django_language"] = "zh-hans"
+    chinese = load_workbook(io.BytesIO(admin.get(reverse("imports:template", args=["own_cadres"])).content))
+    assert chinese.sheetnames[0] == "填写说明"
+    assert not any("保持中文" in (row[0] or "") for row in chinese["填写说明"].iter_rows(values_only=True))
 
 
 def test_an_unknown_template_is_404(admin):

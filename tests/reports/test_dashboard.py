@@ -283,7 +283,7 @@ def test_a_page_costs_the_same_queries_for_10_or_500_organizations(client_as, ur
     small = queries(client_as(small_admin, small_root), url)
     big = queries(client_as(big_admin, big_root), url)
     assert small == big, (small, big)
-    assert big <= 20, big
+    assert big <= 22, big  # the dashboard: two more since issue 15 (the trend points, when they were recorded)
 
 
 def test_the_database_computes_the_median(tree, on_postgres):

@@ -4,6 +4,8 @@ here: ImmediateBackend), its owner downloads a file with the rows the immediate 
 above included, gets 404; a short list is still built in the request."""
 import datetime as dt
 import io
+import re
+from urllib.parse import quote
 
 import pytest
 from django.urls import reverse
@@ -95,7 +97,7 @@ def test_the_audit_job_keeps_the_acting_scope(client_as, tree, people):
     client = client_as(tree["b1_admin"], tree["b1"])
     client.post(_url("reports:audit_export", {"target": "导出测试", "since": "2020-01-01"}))
     job = ExportJob.objects.latest("pk")
-    assert job.filters == {"target": "导出测试", "since": "2020-01-01"} and job.rows_done == len(NAMES)
+    assert job.filters == {"target": "导出测试", "since": "2020-01-01", "_language": "zh-hans"} and job.rows_done == len(NAMES)
 
 
 def test_a_graduates_job_for_a_branch_outside_the_subtree_exports_nothing(tree, people):
@@ -105,3 +107,21 @@ def test_a_graduates_job_for_a_branch_outside_the_subtree_exports_nothing(tree, 
     jobs.build_export_job.call(job.pk)
     job.refresh_from_db()
     assert job.status == "ready" and job.rows_done == 0
+
+
+ENGLISH_SHEETS = {"audit": ["Audit trail"], "roster": ["Members per branch", "Roster"], "graduates": ["Graduates"]}
+ENGLISH_FILES = {"audit": "Audit trail-", "roster": "Youth Study roster-", "graduates": "Graduates-"}
+
+
+@pytest.mark.parametrize(("name", "params", "kind"), EXPORTS)
+def test_a_report_asked_for_in_english_is_built_in_english_by_the_task(client_as, tree, people, name, params, kind):
+    # Issue 15 item 12: the task builds it later, without the request: the page's language is kept with the job.
+    owner = client_as(tree["school_admin"], tree["school"])
+    owner.cookies["django_language"] = "en"
+    owner.post(_url(name, params))
+    job = ExportJob.objects.latest("pk")
+    resp = owner.get(reverse("imports:export_download", args=[job.pk]))
+    wb = load_workbook(io.BytesIO(resp.content))
+    assert wb.sheetnames == ENGLISH_SHEETS[kind]
+    assert not re.search(r"[\u4e00-\u9fff]", wb.worksheets[-1]["A1"].value.replace(tree["school"].full_name, ""))
+    assert "filename*=UTF-8''" + quote(ENGLISH_FILES[kind]) in resp["Content-Disposition"]

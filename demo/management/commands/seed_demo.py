@@ -3,7 +3,7 @@ from django.db import transaction
 
 from access.factors import otpauth_uri, secret_text
 from members.demo import DEMO_TOTP_KEY, Seeder
-from reports.demo import seed_reminders, seed_roster_history, seed_season
+from reports.demo import seed_reminders, seed_roster_history, seed_season, seed_trends
 from transfers.demo import seed_transfers
 
 
@@ -21,6 +21,7 @@ class Command(BaseCommand):
             seed_season()
             seed_roster_history()
             seed_reminders()  # issue 14: every kind of reminder in someone's message center
+            seed_trends()  # issue 15: the dashboard's trend charts with a few months behind them
         seeder.after_commit()
         self.stdout.write(self.style.SUCCESS("演示数据已就绪。登录（身份证号 / 密码）："))
         seen = set()

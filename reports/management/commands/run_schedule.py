@@ -6,12 +6,14 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from reports.reminders import run_reminders
+from reports.trends import is_due, record_trends
 
 
 class Command(BaseCommand):
     help = ("The one scheduler (issue 14; django-tasks has none): every round the R-TR-7 sweep and the return of "
             "killed workers' tasks (auto_approve_transfers), and every REMINDER_EVERY (10 minutes) the reminders and "
-            "the day's digests (reports/reminders.py). Once, or every SECONDS with --loop. Safe to run on several "
+            "the day's digests (reports/reminders.py), and every TREND_EVERY (an hour) the dashboard's trend figures "
+            "(reports/trends.py). Once, or every SECONDS with --loop. Safe to run on several "
             "machines at once: each reminder goes once a period, each digest once a day.")
 
     def add_arguments(self, parser):
@@ -26,6 +28,9 @@ class Command(BaseCommand):
                 sent = run_reminders(now=now)
                 last = now
                 self.stdout.write("提醒：" + "，".join(f"{kind} {n}" for kind, n in sent.items()))
+            if is_due(now=now, every=settings.TREND_EVERY):
+                written = record_trends(now=now)
+                self.stdout.write(f"趋势：周 {written['weeks']}，月 {written['months']}")
             if not loop:
                 return
             time.sleep(loop)

@@ -18,7 +18,7 @@ from orgs.models import SEGMENT, Organization, OrgType
 from orgs.selectors import children as child_orgs
 from orgs.selectors import figures_of, flagged_within, subtree, uses_figures
 from transfers.models import ApprovalStep, TransferRequest
-from transfers.selectors import ROW_JOINED, chain, history, overdue_cutoff
+from transfers.selectors import ROW_JOINED, history, overdue_cutoff
 
 AUTO_WINDOW = dt.timedelta(days=30)
 SMALL_LISTED = 8  # small branches named on the dashboard itself; the rest are one click away
@@ -150,11 +150,12 @@ def transfer_figures(org: Organization, *, now=None, requests: dict | None = Non
 
 
 def steps_behind(org: Organization, state: str, *, now=None) -> QuerySet[ApprovalStep]:
-    """The steps behind a transfer figure, each with its whole chain for the row template; the view reads what else
-    a row names with transfers.selectors.row_facts, as the inbox does (a wider join planned slowly, issue 13)."""
+    """The steps behind a transfer figure, for the row template; the view reads what else a row names with
+    transfers.selectors.row_facts, as the inbox does (a wider join planned slowly, issue 13), and a row reads its
+    chain when it is opened."""
     order = ("-decided_at", "-pk") if state == "auto" else ("created_at", "pk")
     return (ApprovalStep.objects.filter(org_path__startswith=org.path).filter(step_states(org, now=now)[state])
-            .select_related(*ROW_JOINED).prefetch_related(chain()).order_by(*order))
+            .select_related(*ROW_JOINED).order_by(*order))
 
 
 def _members_by_child(org: Organization, cut: int) -> dict[str, int]:

@@ -7,7 +7,20 @@ the list it links to always agree.
 """
 import datetime as dt
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce, Length, Substr
 from django.utils import timezone
 
@@ -128,20 +141,44 @@ def _older_than_72h(now) -> Q:
     return Q(created_at__lt=overdue_cutoff(now))
 
 
-def transfer_figures(org: Organization, *, now=None, requests: dict | None = None) -> dict:
+def pending_by_range(org: Organization, *, now=None) -> dict[str, dict]:
+    """PostgreSQL: the subtree's pending steps, counted per range — the organization's own path, then each child's
+    subtree (every child, active or not: together they are the whole subtree) — in one query whose every part is an
+    index-only range on step_path_pending. Keyed by path: pending, overdue (R-TR-8) and own (the steps of that
+    organization itself, for the inbox figure). One scan of the subtree, grouped by a substring of the path, let the
+    planner read the country's pending steps through step_one_pending and the table (3,400 pages at 1 M, twice a
+    page: the totals and the children; issue 13, docs/performance.md)."""
+    now = now or timezone.now()
+    pending = ApprovalStep.objects.filter(status=ApprovalStep.Status.PENDING).order_by()
+
+    def counted(path: str, where: Q):
+        return (pending.filter(where).annotate(key=Value(path, output_field=CharField())).values("key")
+                .annotate(pending=Count("created_at"), overdue=Count("created_at", filter=_older_than_72h(now)),
+                          own=Count("created_at", filter=Q(org_path=path))))
+
+    children = Organization.objects.filter(parent_id=org.pk).order_by("path").values_list("path", flat=True)
+    parts = [counted(org.path, Q(org_path=org.path)), *(counted(path, Q(org_path__startswith=path)) for path in children)]
+    return {row["key"]: row for row in parts[0].union(*parts[1:], all=True)}
+
+
+def transfer_figures(org: Organization, *, now=None, requests: dict | None = None,
+                     ranges: dict[str, dict] | None = None) -> dict:
     """Two queries: the subtree's steps by state, and the transfers that left or reached the subtree by
     status (the transfer history's own conditions, so each count is the length of the list it links to;
-    PostgreSQL passes them in from kept_figures)."""
+    PostgreSQL passes them in from kept_figures, and the pending steps from pending_by_range)."""
     states = step_states(org, now=now)
-    # The inbox (transfers.selectors.pending_steps): steps of the acting organization and of its direct
-    # children, i.e. an org_path at most one segment longer than the acting one's.
-    near = Q(path_len__lte=len(org.path) + SEGMENT)
     within = ApprovalStep.objects.filter(org_path__startswith=org.path)
-    # Two ranges, each on an index of its own (step_path_pending, which covers created_at; step_path_auto), not
-    # one scan of every step the subtree ever had. counting created_at: the ids are not in the index.
-    steps = (within.filter(states["pending"]).annotate(path_len=Length("org_path"))
-             .aggregate(inbox=Count("created_at", filter=near), pending=Count("created_at"),
-                        overdue=Count("created_at", filter=_older_than_72h(now))))
+    if ranges is not None:
+        # The inbox (transfers.selectors.pending_steps): the steps of the acting organization and of its children.
+        steps = {"inbox": sum(r["own"] for r in ranges.values()), "pending": sum(r["pending"] for r in ranges.values()),
+                 "overdue": sum(r["overdue"] for r in ranges.values())}
+    else:
+        # The inbox: an org_path at most one segment longer than the acting one's.
+        near = Q(path_len__lte=len(org.path) + SEGMENT)
+        # Counting created_at: the ids are not in the covering index (step_path_pending).
+        steps = (within.filter(states["pending"]).annotate(path_len=Length("org_path"))
+                 .aggregate(inbox=Count("created_at", filter=near), pending=Count("created_at"),
+                            overdue=Count("created_at", filter=_older_than_72h(now))))
     steps["auto"] = within.filter(states["auto"]).count()
     if requests is None:
         requests = history(acting_org=org).order_by().aggregate(
@@ -164,17 +201,21 @@ def _members_by_child(org: Organization, cut: int) -> dict[str, int]:
                 .values("child").annotate(n=Count("pk")).values_list("child", "n"))
 
 
-def by_child(org: Organization, *, now=None, rows: list[dict] | None = None) -> list[dict]:
+def by_child(org: Organization, *, now=None, rows: list[dict] | None = None,
+             ranges: dict[str, dict] | None = None) -> list[dict]:
     """Per child organization: completion against the standards (members.lists.completion_by_child, or the kept
-    figures' rows when given), current members, and steps pending and overdue in its subtree."""
+    figures' rows when given), current members, and steps pending and overdue in its subtree (counted here, or
+    pending_by_range's when given)."""
     rows = completion_by_child(org) if rows is None else rows
     cut = len(org.path) + SEGMENT
     members = ({row["org"].path: row["members"] for row in rows} if uses_figures() else _members_by_child(org, cut))
-    states = step_states(org, now=now)
-    steps = {row["child"]: row for row in (
-        ApprovalStep.objects.filter(states["pending"], org_path__startswith=org.path).exclude(org_path=org.path)
-        .annotate(child=Substr("org_path", 1, cut)).order_by().values("child")
-        .annotate(pending=Count("created_at"), overdue=Count("created_at", filter=_older_than_72h(now))))}
+    if ranges is not None:
+        steps = ranges
+    else:
+        steps = {row["child"]: row for row in (
+            ApprovalStep.objects.filter(step_states(org, now=now)["pending"], org_path__startswith=org.path)
+            .exclude(org_path=org.path).annotate(child=Substr("org_path", 1, cut)).order_by().values("child")
+            .annotate(pending=Count("created_at"), overdue=Count("created_at", filter=_older_than_72h(now))))}
     for row in rows:
         key = row["org"].path
         row["pct"] = round(100 * row["ok"] / row["total"]) if row["total"] else 0
@@ -188,8 +229,10 @@ def dashboard(org: Organization, *, now=None) -> dict:
     now = now or timezone.now()
     if uses_figures():
         kept, rows = kept_figures(org)
+        ranges = pending_by_range(org, now=now)
         figures = {"orgs": kept["orgs"], "people": kept["people"],
-                   "transfers": transfer_figures(org, now=now, requests=kept["requests"]), "children": by_child(org, now=now, rows=rows)}
+                   "transfers": transfer_figures(org, now=now, requests=kept["requests"], ranges=ranges),
+                   "children": by_child(org, now=now, rows=rows, ranges=ranges)}
     else:
         figures = {"orgs": org_figures(org), "people": people_figures(org), "transfers": transfer_figures(org, now=now),
                    "children": by_child(org, now=now)}

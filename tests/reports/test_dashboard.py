@@ -241,6 +241,11 @@ def test_the_drill_down_lists_match_the_figures(uni, client_as):
     assert resp.context["page"].paginator.count == 3
     resp = client.get(reverse("reports:dashboard_steps"), {"state": "pending", "org": uni["b2"].pk})
     assert [s.request_id for s in resp.context["page"]] == [uni["t_overdue"].pk]
+    assert resp.context["page"].paginator.count == 1
+    resp = client.get(reverse("reports:dashboard_steps"), {"state": "overdue"})   # counted per range on PostgreSQL
+    assert resp.context["page"].paginator.count == 1 == len(resp.context["page"])
+    resp = client.get(reverse("reports:dashboard_steps"), {"state": "overdue", "org": uni["b1"].pk})
+    assert resp.context["page"].paginator.count == 0 == len(resp.context["page"])
 
 
 def test_a_drill_down_outside_the_acting_subtree_is_404(uni, client_as):

@@ -12,14 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from access.acting import admin_required
+from config.paging import KnownCount
 from members.selectors.records import SMALL_BRANCH
 from orgs.models import Organization
-from orgs.selectors import subtree
+from orgs.selectors import subtree, uses_figures
 from transfers.models import TransferRequest
 from transfers.selectors import row_facts
 
 from .charts import Bar, chart
-from .selectors.dashboard import AUTO_WINDOW, ORG_FLAGS, dashboard, flagged_orgs, steps_behind
+from .selectors.dashboard import AUTO_WINDOW, ORG_FLAGS, dashboard, flagged_orgs, pending_by_range, steps_behind
 from .selectors.transfer_stats import PERIODS, period_days, transfer_stats
 from .selectors.trends import trends
 from .templatetags.report_tags import took
@@ -120,12 +121,21 @@ STEP_TITLES = {
 @require_GET
 @admin_required
 def steps_view(request, acting):
-    """The approval steps behind a transfer figure, each with its whole chain (transfers/_step_row.html)."""
+    """The approval steps behind a transfer figure, as the inbox lists them (transfers/_step_row.html)."""
     state = request.GET.get("state", "")
     if state not in STEP_TITLES:
         raise Http404
     org = _in_scope(acting, request.GET.get("org"))
-    page = Paginator(steps_behind(org, state), PER_PAGE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    steps = steps_behind(org, state, now=now)
+    if uses_figures() and state in ("pending", "overdue"):
+        # The dashboard's own count, on index-only ranges of the path (one per child): counted over the whole subtree,
+        # PostgreSQL read the root's every pending step through step_one_pending and the table (issue 13).
+        count = sum(r[state] for r in pending_by_range(org, now=now).values())
+        paginator = KnownCount(steps, PER_PAGE, count=count)
+    else:
+        paginator = Paginator(steps, PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
     return render(request, "reports/steps.html", {
         "state": state, "org": org, "page": page, "rows": row_facts(list(page)), "title": STEP_TITLES[state](),
     })

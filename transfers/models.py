@@ -1,7 +1,10 @@
 """Transfers of the organizational relationship (组织关系接转, R-TR)."""
+import functools
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,7 +28,25 @@ class SystemReason(models.TextChoices):
     REORGANIZATION = "reorganization", _("组织调整")  # a merge of branches (transfers/services/merging.py)
 
 
-class TransferRequest(models.Model):
+class ChoiceLabels(models.Model):
+    """get_<field>_display from a table of the field's labels made once. Django's makes the field's choices hashable
+    at every call, translating each label to hash it: four calls an inbox row were a fifth of its rendering (issue 13,
+    docs/performance.md). The label is still translated when shown, in the request's language."""
+
+    class Meta:
+        abstract = True
+
+    def _get_FIELD_display(self, field):   # Django's hook behind every get_<field>_display
+        value = getattr(self, field.attname)
+        return force_str(_labels(field).get(value, value), strings_only=True)
+
+
+@functools.cache
+def _labels(field) -> dict:
+    return dict(field.flatchoices)
+
+
+class TransferRequest(ChoiceLabels):
     class Status(models.TextChoices):
         PENDING = "pending", _("办理中")
         COMPLETED = "completed", _("已完成")
@@ -65,7 +86,7 @@ class TransferRequest(models.Model):
         return f"transfer {self.pk} ({self.status})"
 
 
-class ApprovalStep(models.Model):
+class ApprovalStep(ChoiceLabels):
     class Kind(models.TextChoices):
         OUT = "out", _("转出审批")
         IN = "in", _("转入审批")

@@ -54,7 +54,7 @@ def escalations(*, actor, acting_org, now=None) -> QuerySet[ApprovalStep]:
 
 def row_facts(steps: list[ApprovalStep]) -> list[ApprovalStep]:
     """What a row of steps shows (transfers/_step_row.html) beyond the step, its request and its member (ROW_JOINED,
-    in the page's query) and the chain (`chain`): the organizations it names — the step's, both ends, the assigned
+    in the page's query): the organizations it names — the step's, both ends, the assigned
     branch, the initiating organization — in one query by id, and the initiators who are not the member (one query,
     only when there are any). Joined instead, they made an 11-table query that PostgreSQL took 20–35 ms to *plan*
     at any size, for a millisecond's work (issue 13, docs/performance.md)."""
@@ -120,11 +120,6 @@ TIMELINE_STEPS = ApprovalStep.objects.select_related("org__parent", "decided_by"
 MIN_QUERY = 2
 
 
-def chain():
-    """Every step of each request of a page, in one query however many rows (the "whole chain" of UI.md)."""
-    return Prefetch("request__steps", queryset=TIMELINE_STEPS)
-
-
 def steps_to_come(transfer: TransferRequest) -> list[tuple[str, Organization]]:
     """The steps a pending transfer has still to pass after the one open now, (kind, organization), in the order
     flow.decide and flow.after_in will open them: an OUT step is followed by the IN step unless the initiating side
@@ -177,16 +172,6 @@ def with_timeline(pk) -> TransferRequest:
 def branches_below(org: Organization) -> QuerySet[Organization]:
     """Active branches of org's subtree, org itself excluded (R-AUTH-4: batch and assignment stay inside)."""
     return subtree(org, include_self=False).filter(org_type=OrgType.BRANCH).order_by("depth", "full_name")
-
-
-def branches_below_any(orgs) -> QuerySet[Organization]:
-    """Active branches below any of these organizations, in one query (a prefix range per organization): the
-    inbox's assign rows read only the subtrees they assign into, not the acting organization's whole subtree."""
-    ranges = Q(pk__in=[])
-    for org in orgs:
-        ranges |= Q(path__startswith=org.path) & ~Q(pk=org.pk)
-    return (Organization.objects.filter(ranges, is_active=True, org_type=OrgType.BRANCH)
-            .order_by("depth", "full_name"))
 
 
 def direct_branches(org: Organization) -> QuerySet[Organization]:

@@ -22,6 +22,7 @@ from access.permissions import may_change_in
 from access.selectors import pending_posts
 from audit.models import AuditEvent
 from audit.services import record
+from config.paging import KnownCount
 from orgs.models import Organization
 from orgs.regions import PROVINCES
 from orgs.selectors import subtree
@@ -109,16 +110,8 @@ def export_query(request) -> str | None:
     return None if _searched_by_id_number(request) else querystring(request)
 
 
-class _KnownCount(Paginator):
-    """A paginator told its count (a kept figure, members.selectors.lists.member_count) instead of counting."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self.__dict__["count"] = count  # Paginator.count is a cached_property: this is its cached value
-
-
 def page_of(request, rows, *, count: int | None = None):
-    paginator = Paginator(rows, PAGE_SIZE) if count is None else _KnownCount(rows, PAGE_SIZE, count=count)
+    paginator = Paginator(rows, PAGE_SIZE) if count is None else KnownCount(rows, PAGE_SIZE, count=count)
     return paginator.get_page(request.GET.get("page"))
 
 

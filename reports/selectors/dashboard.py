@@ -7,7 +7,19 @@ the list it links to always agree.
 """
 import datetime as dt
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce, Length, Substr
 from django.utils import timezone
 
@@ -18,7 +30,7 @@ from orgs.models import SEGMENT, Organization, OrgType
 from orgs.selectors import children as child_orgs
 from orgs.selectors import figures_of, flagged_within, subtree, uses_figures
 from transfers.models import ApprovalStep, TransferRequest
-from transfers.selectors import ROW_JOINED, chain, history, overdue_cutoff
+from transfers.selectors import ROW_JOINED, history, overdue_cutoff
 
 AUTO_WINDOW = dt.timedelta(days=30)
 SMALL_LISTED = 8  # small branches named on the dashboard itself; the rest are one click away
@@ -128,20 +140,49 @@ def _older_than_72h(now) -> Q:
     return Q(created_at__lt=overdue_cutoff(now))
 
 
-def transfer_figures(org: Organization, *, now=None, requests: dict | None = None) -> dict:
+# One range of pending steps: the steps of one organization (own) and of its whole subtree (a LIKE on a constant prefix:
+# the index's range, step_path_pending, read index-only).
+RANGE_SQL = (f"SELECT %s, COUNT(created_at), COUNT(created_at) FILTER (WHERE created_at < %s), "
+             f"COUNT(created_at) FILTER (WHERE org_path = %s) FROM {ApprovalStep._meta.db_table} "
+             f"WHERE status = '{ApprovalStep.Status.PENDING}' AND org_path LIKE %s")
+
+
+def pending_by_range(org: Organization, *, now=None) -> dict[str, dict]:
+    """The subtree's pending steps, counted per range — the organization's own steps, then each child's subtree (every
+    child, active or not: together they are the whole subtree) — in one query whose every part is an index-only range
+    on step_path_pending. Keyed by path: pending, overdue (R-TR-8) and own (the steps of that organization itself, for
+    the inbox figure). One scan of the subtree, grouped by a substring of the path, let the planner read the
+    country's pending steps through step_one_pending and the table (3,400 pages at 1 M, twice a page: the totals and
+    the children; issue 13, docs/performance.md). Written as SQL: 35 querysets of the ORM took longer to build than
+    the query takes to run."""
+    cutoff = connection.ops.adapt_datetimefield_value(overdue_cutoff(now or timezone.now()))
+    children = Organization.objects.filter(parent_id=org.pk).order_by("path").values_list("path", flat=True)
+    like = connection.ops.prep_for_like_query
+    ranges = [(org.path, like(org.path)), *((path, like(path) + "%") for path in children)]
+    params = [value for path, pattern in ranges for value in (path, cutoff, path, pattern)]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join([RANGE_SQL] * len(ranges)), params)
+        return {key: {"pending": pending, "overdue": overdue, "own": own} for key, pending, overdue, own in cursor}
+
+
+def transfer_figures(org: Organization, *, now=None, requests: dict | None = None,
+                     ranges: dict[str, dict] | None = None) -> dict:
     """Two queries: the subtree's steps by state, and the transfers that left or reached the subtree by
     status (the transfer history's own conditions, so each count is the length of the list it links to;
-    PostgreSQL passes them in from kept_figures)."""
+    PostgreSQL passes them in from kept_figures, and the pending steps from pending_by_range)."""
     states = step_states(org, now=now)
-    # The inbox (transfers.selectors.pending_steps): steps of the acting organization and of its direct
-    # children, i.e. an org_path at most one segment longer than the acting one's.
-    near = Q(path_len__lte=len(org.path) + SEGMENT)
     within = ApprovalStep.objects.filter(org_path__startswith=org.path)
-    # Two ranges, each on an index of its own (step_path_pending, which covers created_at; step_path_auto), not
-    # one scan of every step the subtree ever had. counting created_at: the ids are not in the index.
-    steps = (within.filter(states["pending"]).annotate(path_len=Length("org_path"))
-             .aggregate(inbox=Count("created_at", filter=near), pending=Count("created_at"),
-                        overdue=Count("created_at", filter=_older_than_72h(now))))
+    if ranges is not None:
+        # The inbox (transfers.selectors.pending_steps): the steps of the acting organization and of its children.
+        steps = {"inbox": sum(r["own"] for r in ranges.values()), "pending": sum(r["pending"] for r in ranges.values()),
+                 "overdue": sum(r["overdue"] for r in ranges.values())}
+    else:
+        # The inbox: an org_path at most one segment longer than the acting one's.
+        near = Q(path_len__lte=len(org.path) + SEGMENT)
+        # Counting created_at: the ids are not in the covering index (step_path_pending).
+        steps = (within.filter(states["pending"]).annotate(path_len=Length("org_path"))
+                 .aggregate(inbox=Count("created_at", filter=near), pending=Count("created_at"),
+                            overdue=Count("created_at", filter=_older_than_72h(now))))
     steps["auto"] = within.filter(states["auto"]).count()
     if requests is None:
         requests = history(acting_org=org).order_by().aggregate(
@@ -150,11 +191,12 @@ def transfer_figures(org: Organization, *, now=None, requests: dict | None = Non
 
 
 def steps_behind(org: Organization, state: str, *, now=None) -> QuerySet[ApprovalStep]:
-    """The steps behind a transfer figure, each with its whole chain for the row template; the view reads what else
-    a row names with transfers.selectors.row_facts, as the inbox does (a wider join planned slowly, issue 13)."""
+    """The steps behind a transfer figure, for the row template; the view reads what else a row names with
+    transfers.selectors.row_facts, as the inbox does (a wider join planned slowly, issue 13), and a row reads its
+    chain when it is opened."""
     order = ("-decided_at", "-pk") if state == "auto" else ("created_at", "pk")
     return (ApprovalStep.objects.filter(org_path__startswith=org.path).filter(step_states(org, now=now)[state])
-            .select_related(*ROW_JOINED).prefetch_related(chain()).order_by(*order))
+            .select_related(*ROW_JOINED).order_by(*order))
 
 
 def _members_by_child(org: Organization, cut: int) -> dict[str, int]:
@@ -163,17 +205,21 @@ def _members_by_child(org: Organization, cut: int) -> dict[str, int]:
                 .values("child").annotate(n=Count("pk")).values_list("child", "n"))
 
 
-def by_child(org: Organization, *, now=None, rows: list[dict] | None = None) -> list[dict]:
+def by_child(org: Organization, *, now=None, rows: list[dict] | None = None,
+             ranges: dict[str, dict] | None = None) -> list[dict]:
     """Per child organization: completion against the standards (members.lists.completion_by_child, or the kept
-    figures' rows when given), current members, and steps pending and overdue in its subtree."""
+    figures' rows when given), current members, and steps pending and overdue in its subtree (counted here, or
+    pending_by_range's when given)."""
     rows = completion_by_child(org) if rows is None else rows
     cut = len(org.path) + SEGMENT
     members = ({row["org"].path: row["members"] for row in rows} if uses_figures() else _members_by_child(org, cut))
-    states = step_states(org, now=now)
-    steps = {row["child"]: row for row in (
-        ApprovalStep.objects.filter(states["pending"], org_path__startswith=org.path).exclude(org_path=org.path)
-        .annotate(child=Substr("org_path", 1, cut)).order_by().values("child")
-        .annotate(pending=Count("created_at"), overdue=Count("created_at", filter=_older_than_72h(now))))}
+    if ranges is not None:
+        steps = ranges
+    else:
+        steps = {row["child"]: row for row in (
+            ApprovalStep.objects.filter(step_states(org, now=now)["pending"], org_path__startswith=org.path)
+            .exclude(org_path=org.path).annotate(child=Substr("org_path", 1, cut)).order_by().values("child")
+            .annotate(pending=Count("created_at"), overdue=Count("created_at", filter=_older_than_72h(now))))}
     for row in rows:
         key = row["org"].path
         row["pct"] = round(100 * row["ok"] / row["total"]) if row["total"] else 0
@@ -187,8 +233,10 @@ def dashboard(org: Organization, *, now=None) -> dict:
     now = now or timezone.now()
     if uses_figures():
         kept, rows = kept_figures(org)
+        ranges = pending_by_range(org, now=now)
         figures = {"orgs": kept["orgs"], "people": kept["people"],
-                   "transfers": transfer_figures(org, now=now, requests=kept["requests"]), "children": by_child(org, now=now, rows=rows)}
+                   "transfers": transfer_figures(org, now=now, requests=kept["requests"], ranges=ranges),
+                   "children": by_child(org, now=now, rows=rows, ranges=ranges)}
     else:
         figures = {"orgs": org_figures(org), "people": people_figures(org), "transfers": transfer_figures(org, now=now),
                    "children": by_child(org, now=now)}

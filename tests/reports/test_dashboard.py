@@ -13,7 +13,7 @@ from members.models import Person
 from members.services import enter_member
 from orgs.models import OrgType
 from orgs.services import create_org
-from reports.selectors.dashboard import dashboard, flagged_orgs, steps_behind
+from reports.selectors.dashboard import by_child, dashboard, flagged_orgs, pending_by_range, steps_behind, transfer_figures
 from reports.selectors.transfer_stats import transfer_stats
 from tests.factories import CadrePostFactory, MembershipFactory, OrganizationFactory, PersonFactory, make_id_number
 from tests.members.profiles import FULL_PROFILE
@@ -105,6 +105,22 @@ def test_it_breaks_the_figures_down_by_child(uni):
     (school,) = dashboard(uni["uni"])["children"]
     assert school["org"] == uni["school"]
     assert (school["members"], school["pending"], school["overdue"], school["total"]) == (4, 3, 1, 4)
+
+
+@pytest.mark.parametrize("key", ["central", "province", "uni", "school", "b1"])
+def test_the_pending_steps_counted_per_range_are_those_of_one_scan_of_the_subtree(uni, key):
+    """pending_by_range (the dashboard on PostgreSQL: the organization's own steps, then one index range per child,
+    issue 13) gives the figures and the children's columns that one grouped scan of the subtree gives."""
+    org = uni[key]
+    ranges = pending_by_range(org)
+    assert transfer_figures(org, ranges=ranges)["steps"] == transfer_figures(org)["steps"]
+
+    def columns(given):
+        return [(r["org"].pk, r["pending"], r["overdue"]) for r in by_child(org, ranges=given)]
+
+    assert columns(ranges) == columns(None)
+    assert sum(r["pending"] for r in ranges.values()) == ApprovalStep.objects.filter(
+        status="pending", org_path__startswith=org.path).count()
 
 
 # --- transfer statistics ---------------------------------------------------------------------------------
@@ -226,6 +242,11 @@ def test_the_drill_down_lists_match_the_figures(uni, client_as):
     assert resp.context["page"].paginator.count == 3
     resp = client.get(reverse("reports:dashboard_steps"), {"state": "pending", "org": uni["b2"].pk})
     assert [s.request_id for s in resp.context["page"]] == [uni["t_overdue"].pk]
+    assert resp.context["page"].paginator.count == 1
+    resp = client.get(reverse("reports:dashboard_steps"), {"state": "overdue"})   # counted per range on PostgreSQL
+    assert resp.context["page"].paginator.count == 1 == len(resp.context["page"])
+    resp = client.get(reverse("reports:dashboard_steps"), {"state": "overdue", "org": uni["b1"].pk})
+    assert resp.context["page"].paginator.count == 0 == len(resp.context["page"])
 
 
 def test_a_drill_down_outside_the_acting_subtree_is_404(uni, client_as):

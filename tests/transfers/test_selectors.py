@@ -1,17 +1,10 @@
 """Selectors of the transfer pages."""
 import pytest
+from django.utils import translation
+
+from transfers.models import ApprovalStep, TransferRequest
 
 pytestmark = pytest.mark.django_db
-
-
-def test_the_branches_below_several_organizations_come_in_one_query(tree, django_assert_num_queries):
-    """The inbox's assign rows read only the subtrees they assign into (issue 13)."""
-    from transfers.selectors import branches_below_any
-
-    with django_assert_num_queries(1):
-        found = set(branches_below_any([tree["school"], tree["firm"]]))
-    assert found == {tree["b1"], tree["b2"], tree["fb"]}
-    assert list(branches_below_any([])) == []
 
 
 def _request(tree, *, by=None, by_org=None, to_org=None, to_branch=None):
@@ -61,3 +54,15 @@ def test_rows_of_self_service_need_no_initiators_query(tree, django_assert_num_q
     with django_assert_num_queries(0):
         [_shown(s) for s in steps]
     assert row_facts([]) == []
+
+
+def test_the_labels_of_steps_and_transfers_follow_the_language():
+    """get_<field>_display from the labels made once per field (transfers.models.ChoiceLabels, issue 13): translated
+    when shown, in the language of the moment; a value outside the choices shown as it is, as Django shows it."""
+    step = ApprovalStep(kind=ApprovalStep.Kind.OUT, status=ApprovalStep.Status.PENDING)
+    transfer = TransferRequest(reason="further_study")
+    with translation.override("zh-hans"):
+        assert (step.get_kind_display(), transfer.get_reason_display()) == ("转出审批", "升学")
+    with translation.override("en"):
+        assert (step.get_kind_display(), transfer.get_reason_display()) == ("Transfer-out approval", "Further study")
+    assert TransferRequest(reason="gone").get_reason_display() == "gone"

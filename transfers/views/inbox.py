@@ -6,21 +6,19 @@ from django.core.paginator import Paginator
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from access.acting import admin_required
 from config.forms import clean_text
-from orgs.selectors import is_within
 
 from ..forms import AssignForm, RejectForm
 from ..models import ApprovalStep
 from ..selectors import (
     ROW_JOINED,
     branches_below,
-    branches_below_any,
-    chain,
     escalations,
     overdue_cutoff,
     pending_steps,
@@ -34,12 +32,10 @@ PER_PAGE = 50
 
 
 def _rows(qs, request):
-    """A page of steps and its rows, each with what the row shows: a fixed number of queries, each a short plan."""
-    page = Paginator(qs.select_related(*ROW_JOINED).prefetch_related(chain()), PER_PAGE).get_page(request.GET.get("page"))
+    """A page of steps and its rows, each with what the row shows: a fixed number of queries, each a short plan. Not
+    the chain: a row reads it when its "查看完整流程" is opened (the detail page's timeline, htmx)."""
+    page = Paginator(qs.select_related(*ROW_JOINED), PER_PAGE).get_page(request.GET.get("page"))
     return page, row_facts(list(page))
-
-
-INLINE_BRANCHES = 30  # assignable branches offered in the inbox row itself; more: a link to the assign page
 
 
 def _assign_choices(step):
@@ -60,14 +56,6 @@ def inbox(request, acting):
     steps = pending_steps(actor=request.user, acting_org=acting)
     page, rows = _rows(steps, request)
     cutoff = overdue_cutoff()
-    assigns = [s for s in rows if s.kind == ApprovalStep.Kind.ASSIGN]
-    if assigns:  # one query for every assign row of the page
-        below = list(branches_below_any({s.org_id: s.org for s in assigns}.values()) if not acting.is_branch else [])
-        for step in assigns:
-            choices = [b for b in below if is_within(b, step.org) and b.pk != step.request.from_branch_id]
-            # A long list is chosen on the assign page (its own form), not in a drop-down in every row of the inbox:
-            # 223 options made one row cost as much as ten (issue 13, docs/performance.md).
-            step.branch_choices = choices if len(choices) <= INLINE_BRANCHES else None
     return render(request, "transfers/inbox.html", {
         "page": page, "rows": rows, "cutoff": cutoff, "idem": issue_token(request),
         # One masked CSRF token for the page's many forms: {% csrf_token %} masks it again for each (~0.15 ms a form,
@@ -136,8 +124,16 @@ def assign_view(request, acting, step_id):
                 messages.success(request, _("已将 %(who)s 分配到%(branch)s，转接完成。") % {
                     "who": step.request.member.name, "branch": transfer.to_branch.full_name})
                 return redirect(next_or(request, reverse("transfers:inbox")))
-    return render(request, "transfers/assign.html", {"step": step, "form": form, "idem": issue_token(request),
-                                                     "t": with_timeline(step.request_id)})
+    if request.headers.get("HX-Request") == "true" and request.method == "GET":
+        # The inbox row's "分配团支部…" asks for the form alone: the branches are read for the row that wants them,
+        # not for every assign row of the inbox (issue 13); it posts here like the page's form.
+        response = render(request, "transfers/_assign_form.html", {
+            "step": step, "branches": form.fields["branch"].queryset, "idem": issue_token(request)})
+    else:
+        response = render(request, "transfers/assign.html", {"step": step, "form": form, "idem": issue_token(request),
+                                                             "t": with_timeline(step.request_id)})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @shows_refusals

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -73,6 +74,11 @@ def mine(request):
 def detail(request, pk):
     org = acting_org(request)
     transfer = visible_transfer(viewer=request.user, acting_org=org, pk=pk)
+    if request.headers.get("HX-Request") == "true":
+        # A row of the inbox (or of a list like it) opening its "查看完整流程": the timeline alone, read for that row.
+        response = render(request, "transfers/_timeline.html", {"t": transfer})
+        patch_vary_headers(response, ["HX-Request"])
+        return response
     step = None
     if org is not None and transfer.status == TransferRequest.Status.PENDING:
         step = pending_steps(actor=request.user, acting_org=org).filter(request=transfer).first()

@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ["audit", "access", "orgs", "members", "transfers", "reports", "demo"]
 PROJECT = set(LAYERS) | {"config"}
 # config modules every app may import: they import no app themselves (test below).
-BELOW_ALL = {"config.forms", "config.arrays", "config.tasks"}
+BELOW_ALL = {"config.forms", "config.arrays", "config.tasks", "config.paging"}
 
 
 def _sources(app: str):

@@ -117,9 +117,14 @@ def test_an_assign_step_says_it_is_never_automatic(client_as, tree, member):
 
 
 def test_the_inbox_rows_show_the_steps_to_come_in_their_chain(client_as, tree, member):
-    apply_for_transfer(member=member, to_org=tree["firm"], reason="moved")
-    page = client_as(tree["b1_admin"], tree["b1"]).get(reverse("transfers:inbox")).content.decode()
-    assert ("分配团支部", tree["firm"].full_name) in _future(page)
+    """An inbox row's chain is read when opened (htmx asks the detail page for its timeline alone): the steps to
+    come are in it."""
+    t = apply_for_transfer(member=member, to_org=tree["firm"], reason="moved")
+    client = client_as(tree["b1_admin"], tree["b1"])
+    detail = reverse("transfers:detail", args=[t.pk])
+    assert f'hx-get="{detail}"' in client.get(reverse("transfers:inbox")).content.decode()
+    chain = client.get(detail, headers={"HX-Request": "true"}).content.decode()
+    assert ("分配团支部", tree["firm"].full_name) in _future(chain)
 
 
 def test_the_timeline_of_another_members_transfer_stays_hidden(client_as, tree, member):

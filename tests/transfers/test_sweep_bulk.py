@@ -335,6 +335,8 @@ def test_a_chunk_rolled_back_by_a_deadlock_is_swept_again(tree, monkeypatch, cap
     assert pending_step(request).kind == "in"
     assert AuditEvent.objects.filter(action="transfer.out.auto_approved").count() == 1
     assert "rolled back by a deadlock" in caplog.text
+    # the digest counts what was committed: not the IN step the rolled-back attempt opened too
+    assert Message.objects.get(event="sweep_digest", recipient=tree["fb_admin"]).params == {"n": 0, "m": 1}
 
     monkeypatch.setattr(sweep, "sweep_chunk", lambda **kwargs: (_ for _ in ()).throw(OperationalError("other")))
     with pytest.raises(OperationalError):

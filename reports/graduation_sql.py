@@ -129,6 +129,7 @@ BEGIN
             GROUP BY branch_id, year, within)
   INSERT INTO reports_graduationdelta (branch_id, year, within, {_COLS})
   SELECT branch_id, year, within, {_COLS} FROM diff WHERE {_ANY};
+  PERFORM set_config('tuanji.grad_unfolded', 'on', true);  -- FOLD: this transaction has deltas to fold
 END $$;
 CREATE OR REPLACE FUNCTION tuanji_grad_flush() RETURNS void LANGUAGE plpgsql AS $$
 DECLARE people bigint[];
@@ -146,9 +147,15 @@ END $$;
 # shared count rows in one order and never deadlock (an upsert a statement locked them in each statement's order, and
 # two sweep workers' chunks, several statements each, deadlocked: docs/performance.md). A delta row visible to a
 # reader is one of its own transaction's, not folded yet: readers add them (reports.graduation.kept_counts_of).
+# A constraint trigger fires once a row: the first firing folds every delta, and the others, told so by the
+# transaction-local mark the refresh sets after writing deltas, return at once (a sweep's chunk wrote ~230 delta
+# rows, and their 230 folds took ~0.4 s of its commit at load 9; docs/performance.md). Only tuanji_grad_refresh
+# writes deltas. The mark is a setting: a savepoint rolled back takes it back with its deltas.
 FOLD = f"""
 CREATE OR REPLACE FUNCTION tuanji_grad_fold() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF current_setting('tuanji.grad_unfolded', true) = 'off' THEN RETURN NULL; END IF;
+  PERFORM set_config('tuanji.grad_unfolded', 'off', true);
   WITH taken AS (DELETE FROM reports_graduationdelta RETURNING branch_id, year, within, {_COLS}),
   sums AS (SELECT branch_id, year, within, {", ".join(f"sum({s})::int AS {s}" for s in STATES)}
              FROM taken GROUP BY branch_id, year, within)
@@ -213,7 +220,10 @@ def _person(column: str):
 
 
 def _of_step(rows: str) -> str:
-    return f"SELECT DISTINCT r.member_id FROM {rows} JOIN transfers_transferrequest r ON r.id = x.request_id"
+    # A key look-up a request: joined to the transition table, whose size the planner guesses (5,000 rows for a
+    # sweep's 1,000), it merged with a scan of every request's key instead (~0.4 s a chunk, docs/performance.md).
+    return (f"SELECT DISTINCT r.member_id FROM transfers_transferrequest r"
+            f" WHERE r.id = ANY(ARRAY(SELECT x.request_id FROM {rows}))")
 
 
 def _of_branch(rows: str) -> str:

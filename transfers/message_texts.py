@@ -101,9 +101,16 @@ def _term_due(p: dict, _step) -> str:
         "b": p.get("b", ""), "n": n, "d": int(p.get("d", 30))}
 
 
+def _sweep_digest(p: dict, _step) -> str:
+    """R-TR-7: one a sweep run and approver (transfers/messages.py, deliver_sweep_digest)."""
+    return _("转接审批超时：%(n)d 个已自动同意，%(m)d 个等待您处理。") % {
+        "n": int(p.get("n", 0)), "m": int(p.get("m", 0))}
+
+
 TEXTS: dict[str, Callable[[dict, ApprovalStep | None], str]] = {
     "step_opened": _step_opened,
     "step_decided": _step_decided,
+    "sweep_digest": _sweep_digest,
     "request_finished": _request_finished,
     "otp_reset": _otp_reset,
     "otp_enrolled": _otp_enrolled,

@@ -125,3 +125,21 @@ def insert_messages(events: list[tuple[str, int]], *, now) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [[e for e, _pk in events], int_array(pk for _e, pk in events), *params, now])
         return [pk for (pk,) in cursor.fetchall()]
+
+
+def insert_digest(rows: list[tuple[int, int, int, str]], *, link: str, now) -> list[int]:
+    """messages.deliver_sweep_digest's messages, (recipient, n, m, text) a row, in one statement; the ids of those
+    whose recipient has an e-mail address."""
+    recipients, ns, ms, texts = zip(*rows, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            WITH ins AS (INSERT INTO transfers_message (recipient_id, request_id, step_id, event, code, params, text,
+                                                        link, created_at)
+                         SELECT r, NULL, NULL, 'sweep_digest', 'sweep_digest', jsonb_build_object('n', n, 'm', m), t,
+                                %s, %s::timestamptz
+                           FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::text[]) AS d(r, n, m, t) ORDER BY r
+                         RETURNING id, recipient_id)
+            SELECT i.id FROM ins i
+             CROSS JOIN LATERAL (SELECT 1 FROM members_person p WHERE p.id = i.recipient_id AND p.email <> '' LIMIT 1) p
+             ORDER BY i.id""", [link, now, int_array(recipients), int_array(ns), int_array(ms), list(texts)])
+        return [pk for (pk,) in cursor.fetchall()]

@@ -204,3 +204,43 @@ def test_a_deferred_refresh_waits_for_the_flush_of_the_figures_and_then_agrees(s
             cursor.execute("SELECT current_setting('tuanji.grad_people', true), current_setting('tuanji.flush_hooks', true)")
             assert cursor.fetchone() == ("", "")
     assert agree(tree)[State.PENDING_OUT] == 1
+
+
+def _fold_now_and_left() -> int:
+    """Fire the deferred folds queued so far (as a commit would), then the deltas left unfolded."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS tuanji_grad_fold IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS tuanji_grad_fold DEFERRED")
+        cursor.execute("SELECT count(*) FROM reports_graduationdelta")
+        return cursor.fetchone()[0]
+
+
+def _mark() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('tuanji.grad_unfolded', true)")
+        return cursor.fetchone()[0]
+
+
+class _Undo(Exception):
+    pass
+
+
+def test_a_transactions_deltas_fold_once_and_a_rolled_back_savepoint_takes_its_mark_back(season):
+    """FOLD: the first deferred fold takes every delta, the others return at once (tuanji.grad_unfolded). Deltas
+    written after a fold fold at the next; a savepoint rolled back takes back its deltas and its mark together."""
+    tree = season
+    people = tree["people"]
+    with transaction.atomic():
+        for person in people[:2]:
+            apply_for_transfer(member=person, to_org=tree["firm"], reason="employed_with_org")
+        assert _fold_now_and_left() == 0
+        assert _mark() == "off"  # the later firings of this fold returned at once
+        with pytest.raises(_Undo), transaction.atomic():
+            apply_for_transfer(member=people[2], to_org=tree["firm"], reason="employed_with_org")
+            assert _mark() == "on"
+            raise _Undo
+        assert _mark() == "off"
+        apply_for_transfer(member=people[3], to_org=tree["firm"], reason="employed_with_org")
+        assert _mark() == "on"
+        assert _fold_now_and_left() == 0
+    assert agree(tree)[State.PENDING_OUT] == 3

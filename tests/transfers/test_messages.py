@@ -86,9 +86,16 @@ def test_an_automatic_approval_messages_the_member(tree, member, django_capture_
     request = apply_for_transfer(member=member, to_org=tree["fb"], reason="moved")
     with django_capture_on_commit_callbacks(execute=True):
         assert auto_approve_due(now=pending_step(request).due_at) == 1
-    assert _inbox() == {(member.pk, "step_decided"), (tree["fb_admin"].pk, "step_opened"),
-                        (tree["firm_admin"].pk, "step_opened")}
+    # R-TR-7: the approvers hear once a sweep run, a digest (deliver_sweep_digest), not once a step
+    assert _inbox() == {(member.pk, "step_decided"), *((tree[k].pk, "sweep_digest") for k in (
+        "b1_admin", "school_admin", "fb_admin", "firm_admin"))}
     assert "超时自动同意" in Message.objects.get(event="step_decided").text
+    digests = {m.recipient_id: m for m in Message.objects.filter(event="sweep_digest")}
+    assert {pk: m.params for pk, m in digests.items()} == {
+        tree["b1_admin"].pk: {"n": 1, "m": 0}, tree["school_admin"].pk: {"n": 1, "m": 0},  # the OUT side's approvers
+        tree["fb_admin"].pk: {"n": 0, "m": 1}, tree["firm_admin"].pk: {"n": 0, "m": 1}}  # the IN step's
+    assert digests[tree["fb_admin"].pk].text == "转接审批超时：0 个已自动同意，1 个等待您处理。"
+    assert {m.link for m in digests.values()} == {reverse("transfers:inbox")}
 
 
 def test_a_withdrawal_messages_the_member(tree, member, django_capture_on_commit_callbacks):

@@ -6,6 +6,7 @@ chunk, a chunk's query count at two sizes, and a sweep that keeps going past ste
 import datetime as dt
 import logging
 import threading
+from collections import Counter
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -114,9 +115,20 @@ def end_state(audit_after: int) -> dict:
         "audit": list(AuditEvent.objects.filter(pk__gt=audit_after).order_by("pk").values_list(
             "actor_id", "acting_org_id", "action", "target_type", "target_id", "target_label", "result", "ip",
             "detail")),
-        "messages": rows(Message.objects, "recipient_id", "request_id", "event", "text", "link", "read_at"),
+        "messages": rows(Message.objects.exclude(event__in=["step_opened", "sweep_digest"]), "recipient_id", "request_id",
+                         "event", "text", "link", "read_at"),
+        "waiting": waiting_for(),
         "orgs": list(Organization.objects.order_by("pk").values_list("pk", "meets_standard")),
     }
+
+
+def waiting_for() -> dict[int, int]:
+    """{approver: steps opened for them}: a step_opened message each from `decide`, one sweep_digest a run from
+    the sweep saying how many (R-TR-7: the approvers hear once a run)."""
+    waiting = Counter(Message.objects.filter(event="step_opened").values_list("recipient_id", flat=True))
+    for recipient_id, params in Message.objects.filter(event="sweep_digest").values_list("recipient_id", "params"):
+        waiting[recipient_id] += params["m"]
+    return {pk: n for pk, n in waiting.items() if n}
 
 
 class _Undo(Exception):
@@ -186,6 +198,18 @@ def test_the_mixed_sweep_does_what_each_shape_asks(tree, mixed, django_capture_o
     assert sorted(completed.values_list("target_id", flat=True)) == sorted(
         [str(mixed["in"].pk), str(mixed["in_done"].pk)])
     assert Message.objects.filter(request=mixed["in"], event="request_finished", text__contains="现在所在团支部").exists()
+    # R-TR-7: one digest a run and approver (R-AUTH-3: the side's admins and its parent's), not a message a step.
+    # Decided: OUT at b1 (out), OUT at b2 (in_done, in_done_committee, boundary), IN at fb (in), IN at firm
+    # (in_committee). Opened: IN at fb (out, boundary), ASSIGN at firm (in_done_committee, in_committee).
+    digests = dict(Message.objects.filter(event="sweep_digest").values_list("recipient_id", "params"))
+    assert digests == {
+        tree["b1_admin"].pk: {"n": 1, "m": 0},
+        tree["b2_admin"].pk: {"n": 3, "m": 0},
+        tree["school_admin"].pk: {"n": 4, "m": 0},  # b1's and b2's parent
+        tree["fb_admin"].pk: {"n": 1, "m": 2},
+        tree["firm_admin"].pk: {"n": 2, "m": 4},  # fb's parent, and firm's own
+        tree["province_admin"].pk: {"n": 1, "m": 2},  # firm's parent
+    }
     assert auto_approve_due(now=now) == 0  # idempotent
 
 
@@ -311,6 +335,8 @@ def test_a_chunk_rolled_back_by_a_deadlock_is_swept_again(tree, monkeypatch, cap
     assert pending_step(request).kind == "in"
     assert AuditEvent.objects.filter(action="transfer.out.auto_approved").count() == 1
     assert "rolled back by a deadlock" in caplog.text
+    # the digest counts what was committed: not the IN step the rolled-back attempt opened too
+    assert Message.objects.get(event="sweep_digest", recipient=tree["fb_admin"]).params == {"n": 0, "m": 1}
 
     monkeypatch.setattr(sweep, "sweep_chunk", lambda **kwargs: (_ for _ in ()).throw(OperationalError("other")))
     with pytest.raises(OperationalError):

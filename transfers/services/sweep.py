@@ -12,7 +12,7 @@ the figures refreshed once), elsewhere by `_write_rows` (the ORM).
 tests/transfers/test_sweep_bulk.py holds the two (on PostgreSQL and on SQLite) to the same end state. Change them
 together."""
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
@@ -27,7 +27,7 @@ from members.completeness import refresh_orgs
 from members.models import CadrePost, Membership
 from orgs.models import OrgType
 
-from ..messages import deliver_many
+from ..messages import deliver_many, deliver_sweep_digest
 from ..models import ApprovalStep, TransferRequest
 from .flow import lock_members, not_in_branch
 from .sweep_sql import write_chunk
@@ -52,6 +52,9 @@ class _Due:
     to_org_id: int
     to_org_path: str
     to_org_type: str
+    step_org_id: int  # the approvers of the step (R-AUTH-3: its organization's admins and its parent's), for the digest
+    step_org_parent_id: int | None
+    to_org_parent_id: int | None  # … and of the step it opens
     in_done: bool = False  # R-TR-2: the IN side approved at the start, so the OUT approval completes
 
     @property
@@ -59,36 +62,66 @@ class _Due:
         return (self.kind == IN or self.in_done) and self.to_org_type == OrgType.BRANCH
 
 
+@dataclass
+class Digest:
+    """What a sweep run tells the approvers: one message each at the end of the run (deliver_sweep_digest), not one a
+    step opened for them. {(organization, its parent): step ids}, of the committed chunks only."""
+    approved: dict[tuple[int, int | None], set[int]] = field(default_factory=dict)
+    waiting: dict[tuple[int, int | None], set[int]] = field(default_factory=dict)
+
+    def add(self, other: "Digest") -> None:
+        for mine, theirs in ((self.approved, other.approved), (self.waiting, other.waiting)):
+            for org, step_ids in theirs.items():
+                mine.setdefault(org, set()).update(step_ids)
+
+    def send(self, *, now) -> None:
+        if self.approved or self.waiting:
+            deliver_sweep_digest(self.approved, self.waiting, now=now)
+
+
 def auto_approve_due(*, now=None, batch: int = CHUNK) -> int:
-    """Approve every step due at `now`, `batch` steps per transaction; return how many were approved.
-    `now` is the sweep's clock: the steps it opens start at `now`, so they are not due in this run."""
+    """Approve every step due at `now`, `batch` steps per transaction; return how many were approved. The
+    approvers hear once, at the end (Digest). `now` is the sweep's clock: the steps it opens start at `now`, so they
+    are not due in this run."""
     now = now or timezone.now()
-    approved, after = 0, None
+    approved, digest = sweep_run(now=now, batch=batch)
+    digest.send(now=now)
+    return approved
+
+
+def sweep_run(*, now, batch: int = CHUNK) -> tuple[int, Digest]:
+    """auto_approve_due without the approvers' digest, which the caller sends (once for several workers)."""
+    approved, after, digest = 0, None, Digest()
     while True:
-        claimed, done = _chunk_again_after_deadlock(now=now, size=batch, after=after)
+        chunk = Digest()
+        claimed, done = _chunk_again_after_deadlock(now=now, size=batch, after=after, digest=chunk)
         if not claimed:
-            return approved
+            return approved, digest
+        digest.add(chunk)  # committed: a chunk rolled back and run again noted nothing
         approved += done
         after = claimed  # keyset: a step left pending (not_in_branch) is not claimed again by this run
 
 
-def _chunk_again_after_deadlock(*, now, size: int, after) -> tuple[tuple | None, int]:
+def _chunk_again_after_deadlock(*, now, size: int, after, digest: Digest) -> tuple[tuple | None, int]:
     """`sweep_chunk`, run again when PostgreSQL broke a deadlock by rolling it back: nothing of the chunk was kept
     (all or nothing) and it is idempotent. Counters that triggers keep in shared rows can make two sweeps (or a sweep
     and an admin) wait on each other; the warning says so each time."""
     for attempt in range(1, DEADLOCK_RETRIES + 1):
         try:
-            return sweep_chunk(now=now, size=size, after=after)
+            return sweep_chunk(now=now, size=size, after=after, digest=digest)
         except OperationalError as exc:
             if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK or attempt == DEADLOCK_RETRIES:
                 raise
+            digest.approved.clear()
+            digest.waiting.clear()
             log.warning("sweep chunk after %s rolled back by a deadlock (attempt %s), run again", after, attempt)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def sweep_chunk(*, now, size: int, after: tuple | None = None) -> tuple[tuple | None, int]:
+def sweep_chunk(*, now, size: int, after: tuple | None = None, digest: Digest | None = None
+                ) -> tuple[tuple | None, int]:
     """Claim and decide up to `size` due steps after the key `after`; return the last key claimed (None when
-    nothing was left) and how many steps were approved."""
+    nothing was left) and how many steps were approved. The approvers' part is noted in `digest`."""
     with transaction.atomic():
         due = _claim(now, size, after)
         if not due:
@@ -106,7 +139,7 @@ def sweep_chunk(*, now, size: int, after: tuple | None = None) -> tuple[tuple | 
                             "; ".join(not_in_branch().messages))
         due = [d for d in due if d.step_id not in refused]
         if due:
-            _apply(due, held, now=now)
+            _apply(due, held, now=now, digest=digest if digest is not None else Digest())
         return last, len(due)
 
 
@@ -125,7 +158,8 @@ def _claim(now, size: int, after) -> list[_Due]:
             .select_for_update(skip_locked=True, of=("self",), no_key=True)
             .order_by("steps__due_at", "steps__pk")
             .values_list("steps__pk", "steps__due_at", "steps__kind", "pk", "member_id", "from_branch_id",
-                         "to_org_id", "to_org__path", "to_org__org_type")[:size])
+                         "to_org_id", "to_org__path", "to_org__org_type", "steps__org_id", "steps__org__parent_id",
+                         "to_org__parent_id")[:size])
     return [_Due(*row) for row in rows]
 
 
@@ -141,7 +175,7 @@ def _recheck(due: list[_Due]) -> list[_Due]:
     return [d for d in due if d.step_id in live]
 
 
-def _apply(due: list[_Due], held: dict[int, Membership], *, now) -> None:
+def _apply(due: list[_Due], held: dict[int, Membership], *, now, digest: Digest) -> None:
     if connection.vendor == "postgresql":
         opened = write_chunk(due, held, now=now)  # sweep_sql.py: the same rows, set-based, the figures once
     else:
@@ -151,9 +185,13 @@ def _apply(due: list[_Due], held: dict[int, Membership], *, now) -> None:
         forget_admin_orgs()  # R-TR-12: posts ended; rights read in this transaction go with them
         refresh_orgs({held[d.member_id].branch_id for d in completed} | {d.to_org_id for d in completed})
     notices = []
-    for d in due:  # in the order decide() would send them, step by step
+    for d in due:  # in the order decide() would send them, step by step; the approvers' step_opened: the digest
         notices.append(("step_decided", d.step_id))
-        notices.append(("request_finished", d.request_id) if d.completes else ("step_opened", opened[d.step_id]))
+        if d.completes:
+            notices.append(("request_finished", d.request_id))
+        else:
+            digest.waiting.setdefault((d.to_org_id, d.to_org_parent_id), set()).add(opened[d.step_id])
+        digest.approved.setdefault((d.step_org_id, d.step_org_parent_id), set()).add(d.step_id)
     transaction.on_commit(lambda: deliver_many(notices))
 
 

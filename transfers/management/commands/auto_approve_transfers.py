@@ -7,12 +7,12 @@ from django.utils import timezone
 
 from config.tasks import reap_stale
 from transfers.services import auto_approve_due
-from transfers.services.sweep import CHUNK
+from transfers.services.sweep import CHUNK, Digest, sweep_run
 
 
-def _sweep(now, batch: int) -> int:
+def _sweep(now, batch: int) -> tuple[int, Digest]:
     try:
-        return auto_approve_due(now=now, batch=batch)
+        return sweep_run(now=now, batch=batch)
     finally:
         connections.close_all()
 
@@ -51,4 +51,9 @@ class Command(BaseCommand):
         # Processes, not threads (STYLE.md 12). A forked child must not share the parent's connection.
         connections.close_all()
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return sum(pool.starmap(_sweep, [(now, batch)] * workers))
+            runs = pool.starmap(_sweep, [(now, batch)] * workers)
+        digest = Digest()  # one message an approver for the whole run, whichever worker decided their steps
+        for _approved, part in runs:
+            digest.add(part)
+        digest.send(now=now)
+        return sum(approved for approved, _part in runs)

@@ -122,6 +122,7 @@ class ReminderOptOut(models.Model):
         GRADUATION_LIST = "graduation_list", _("毕业季：本支部尚未办理转接的毕业生（每周）")
         TURNING_28 = "turning_28", _("本支部 90 天内年满 28 周岁的团员（每月）")
         INCOMPLETE = "incomplete", _("本支部信息不完整的人员（每月）")
+        TERM_DUE = "term_due", _("本组织或下级组织 30 天内届满换届（每月）")
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="reminder_opt_outs")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -43,9 +43,7 @@ from .reminder_mail import send_reminder_digests
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 Kind = ReminderOptOut.Kind
-# Issue 15: not a choice of ReminderOptOut.Kind (that is members' migration to make): nobody turns it off yet
-# (docs/decisions.md).
-TERM_DUE = "term_due"
+TERM_DUE = Kind.TERM_DUE  # issue 15: the term (换届) reminder
 # The message's event and code of each kind (message_texts.py); graduation's are the manual reminder's own
 # (reports/services.py), so the page's button and the schedule see each other's messages.
 EVENT = {Kind.OVERDUE: "reminder_overdue", Kind.ESCALATION: "reminder_escalation", Kind.AUTO_SOON: "reminder_auto_soon",

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from members.models import ReminderOptOut
 from orgs.services import dissolve_org
 from orgs.upkeep import set_term_end
 from reports.reminders import run_reminders
@@ -60,3 +61,11 @@ def test_no_reminder_without_a_date_or_for_a_dissolved_organization(tree):
     set_term_end(actor=None, org=tree["b2"], term_ends_on=DUE)
     dissolve_org(actor=None, org=tree["b2"])
     assert _at(DUE)["term_due"] == 0
+
+
+def test_an_admin_who_turned_the_term_reminder_off_is_not_sent_it(tree):
+    """The term reminder is a kind of members.ReminderOptOut like the others (我的信息 → 提醒)."""
+    ReminderOptOut.objects.create(person=tree["uni_admin"], kind=ReminderOptOut.Kind.TERM_DUE)
+    set_term_end(actor=None, org=tree["school"], term_ends_on=DUE)
+    assert _at(DUE - dt.timedelta(days=30))["term_due"] == 1
+    assert _reached() == {tree["school_admin"].pk}

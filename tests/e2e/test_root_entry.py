@@ -39,6 +39,7 @@ def test_the_root_admin_is_told_on_the_form_and_loses_nothing(ui, phone):
     page.get_by_label("姓名").fill("赵新")
     page.get_by_label("身份证号").fill(id_number)
     page.get_by_label("入团时间").fill("2016-05-04")
+    page.get_by_label("手机号码").fill("13812345678")  # R-ENT-8: required at entry
     page.get_by_role("button", name="保存", exact=True).click()
     field = page.locator(".field", has=branch)
     expect(field.locator(".errorlist")).to_contain_text("只能录入到本组织的直属团支部")
@@ -60,6 +61,7 @@ def test_the_root_admin_is_told_on_the_form_and_loses_nothing(ui, phone):
     page.get_by_label("姓名").fill("钱小")
     page.get_by_label("身份证号").fill(young)
     page.get_by_label("入团时间").fill("2020-01-01")
+    page.get_by_label("手机号码").fill("13812345678")  # R-ENT-8: required at entry
     page.get_by_label("发展团员编号").fill("202000000001")
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.locator(".field", has=page.get_by_label("入团时间")).locator(".errorlist")).to_contain_text("入团时未满13周岁")

@@ -40,6 +40,13 @@ LABELS = {
     "account.reset_code": pgettext_lazy("audit action", "生成密码重置码"),
     "account.reset_password": pgettext_lazy("audit action", "用重置码重设密码"),
     "account.reset_code_miss": pgettext_lazy("audit action", "重置码错误"),
+    # issue 15: the organization upkeep pages
+    "org.rename": pgettext_lazy("audit action", "组织改名"),
+    "org.move": pgettext_lazy("audit action", "调整隶属关系"),
+    "org.dissolve": pgettext_lazy("audit action", "撤销组织"),
+    "org.term": pgettext_lazy("audit action", "设置届满日期"),
+    "org.merge": pgettext_lazy("audit action", "合并团支部"),
+    "org.rebuild": pgettext_lazy("audit action", "改建组织"),
 }
 
 # The action filter of the audit page: each choice is a prefix of the actions it stands for.

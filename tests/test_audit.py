@@ -10,7 +10,9 @@ import sys
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import translation
 
+from audit.actions import label
 from audit.logging import MaskIdNumbersFilter
 from audit.models import AuditEvent
 from audit.services import record, refusals_audited
@@ -207,3 +209,12 @@ def test_the_configured_log_handlers_mask_id_numbers():
     finally:
         handler.setStream(old_stream)
     assert "110105***********X" in stream.getvalue() and ID not in stream.getvalue()
+
+
+@pytest.mark.parametrize("action", ["org.rename", "org.move", "org.dissolve", "org.term", "org.merge", "org.rebuild"])
+def test_the_upkeep_actions_have_names_on_the_audit_page(action):
+    """Issue 15: the upkeep pages' actions are named on the audit page and its export, in both languages."""
+    with translation.override("zh-hans"):
+        assert label(action)
+    with translation.override("en"):
+        assert label(action) and label(action).isascii()

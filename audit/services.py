@@ -114,6 +114,16 @@ def refusals_audited(action: str):
     return decorator
 
 
+def refused(request, *, action: str, acting_org, target, message: str) -> PermissionDenied:
+    """A refusal a page makes before it calls the service (it would refuse the same): a posted one is audited as the
+    service's would be (R-AUTH-6); a page merely opened is not. Returns the exception for the view to raise."""
+    if request.method == "POST":
+        with transaction.atomic():
+            record(actor=request.user, action=action, target=target, acting_org=acting_org,
+                   result=AuditEvent.Result.DENIED, reason=message)
+    return PermissionDenied(message)
+
+
 def _filter_value(value):
     if isinstance(value, bool | int | float):
         return value

@@ -1,25 +1,45 @@
-"""Holding an organization while something is put into it (issue 15): an entry, a transfer's start or a branch
-assignment reads the organization active under a shared row lock, so a merge, dissolution or rebuild of it (which
-lock the row for update) either finishes first, and the newcomer is refused, or waits until the newcomer is in, and
-then sees them. Shared locks do not wait on each other: entries into one branch stay parallel."""
+"""Holding an organization while something is put into it (issue 15): an entry, a transfer's start, an approval or a
+branch assignment reads the organization under a shared row lock, so a merge, dissolution, rebuild or move of it (which
+lock the row for update) either finishes first, and the newcomer sees what it left (dissolved: refused; rebuilt: the
+new type; moved: the new path), or waits until the newcomer is in, and then sees them. Shared locks do not wait on
+each other: entries into one branch stay parallel."""
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _
 
 from .models import Organization
 
+# Moves of organizations run one at a time (pg_advisory_xact_lock): two moves at once could each see no cycle
+# (X under Y and Y under X) or move a subtree under a parent that is itself moving.
+MOVES = 7_420_15
 
-def hold_active(org: Organization, *, field: str, message: str | None = None) -> Organization:
-    """The organization's row as it is now, held FOR SHARE until the transaction ends; refused with
-    `target_not_active` when it has been dissolved. Taken before any person's lock (orgs → people, the order of
-    transfers/services/flow.py)."""
-    sql = "SELECT is_active FROM orgs_organization WHERE id = %s"
+
+def hold(org: Organization) -> Organization:
+    """The organization's row as it is now, held FOR SHARE until the transaction ends: `org` is refreshed in place
+    (path, type, active), so what is copied from it (a membership's or a step's path) is what the row says.
+    Taken before any person's lock (orgs → people, the order of transfers/services/flow.py)."""
+    sql = "SELECT path, depth, org_type, is_active FROM orgs_organization WHERE id = %s"
     if connection.vendor == "postgresql":  # SQLite has one writer at a time: nothing to hold
         sql += " FOR SHARE"
     with connection.cursor() as cur:
         cur.execute(sql, [org.pk])
         row = cur.fetchone()
-    if row is None or not row[0]:
+    if row is not None:
+        org.path, org.depth, org.org_type, org.is_active = row
+    else:
+        org.is_active = False
+    return org
+
+
+def hold_active(org: Organization, *, field: str, message: str | None = None) -> Organization:
+    """hold(), refused with `target_not_active` when the organization has been dissolved (or is gone)."""
+    if not hold(org).is_active:
         raise ValidationError({field: ValidationError(message or _("该组织已撤销，请重新选择。"),
                                                       code="target_not_active")})
     return org
+
+
+def serialize_moves() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", [MOVES])

@@ -12,6 +12,7 @@ from access.permissions import admin_org_ids, ensure_may_change_in, forget_admin
 from audit.services import record, refusals_audited
 
 from .figures import OrgStats
+from .locking import hold, serialize_moves
 from .models import ALLOWED_CHILDREN, Organization, OrgType, path_segment
 from .naming import clean_full_name, is_league_name, normalize_full_name
 from .regions import PROVINCES
@@ -119,12 +120,19 @@ def _figures_deferred(sql: str) -> None:
 
 
 @refusals_audited("org.move")
-def move_org(*, actor, org: Organization, new_parent: Organization) -> Organization:
-    """Put org (with its whole subtree) under another parent; R-ORG-1 nesting is checked again."""
+def move_org(*, actor, org: Organization, new_parent: Organization, acting_org: Organization | None = None
+             ) -> Organization:
+    """Put org (with its whole subtree) under another parent; R-ORG-1 nesting is checked again. One move at a time;
+    the new parent held and every moved organization locked before any path is read or copied: an entry, transfer or
+    merge into the subtree finishes first (and its copy of the path is rewritten) or waits and copies the new one
+    (orgs/locking.py)."""
     _ensure_may_move(actor, org, new_parent)
     with transaction.atomic():
+        serialize_moves()
         org = Organization.objects.select_for_update().get(pk=org.pk)
-        new_parent = Organization.objects.get(pk=new_parent.pk)
+        new_parent = hold(Organization.objects.get(pk=new_parent.pk))
+        list(Organization.objects.select_for_update().filter(path__startswith=org.path).order_by("pk")
+             .values_list("pk", flat=True))
         if org.parent_id is None:
             raise ValidationError(_("不能移动根组织。"), code="org_type_not_allowed")
         if is_within(new_parent, org):
@@ -152,7 +160,7 @@ def move_org(*, actor, org: Organization, new_parent: Organization) -> Organizat
         Organization.objects.filter(pk=org.pk).update(parent=new_parent)
         _figures_deferred("SELECT tuanji_stats_flush()")
         org.refresh_from_db()
-        record(actor=actor, action="org.move", target=org, acting_org=new_parent,
+        record(actor=actor, action="org.move", target=org, acting_org=acting_org or new_parent,
                old_parent=old_parent_id, new_parent=new_parent.pk)
     return org
 
@@ -176,7 +184,7 @@ def dissolve_refusal(held: dict[str, int]) -> str | None:
 
 
 @refusals_audited("org.dissolve")
-def dissolve_org(*, actor, org: Organization) -> Organization:
+def dissolve_org(*, actor, org: Organization, acting_org: Organization | None = None) -> Organization:
     """Dissolve (撤销) an organization: refused while it has sub-organizations, members or open transfers, with the
     list of them (issue 15); its cadres' posts end with it."""
     if org.parent_id is None:
@@ -194,7 +202,8 @@ def dissolve_org(*, actor, org: Organization) -> Organization:
         CadrePost.objects.filter(org=org, ended_at__isnull=True).update(ended_at=now)
         org.is_active, org.dissolved_at = False, now
         org.save(update_fields=["is_active", "dissolved_at"])
-        record(actor=actor, action="org.dissolve", target=org, acting_org=org.parent, cadres_ended=held["cadres"])
+        record(actor=actor, action="org.dissolve", target=org, acting_org=acting_org or org.parent,
+               cadres_ended=held["cadres"])
     forget_admin_orgs()
     return org
 

@@ -29,7 +29,8 @@ def _lock_active(org: Organization) -> Organization:
 
 
 @refusals_audited("org.rename")
-def rename_org(*, actor, org: Organization, full_name: str, name: str = "") -> Organization:
+def rename_org(*, actor, org: Organization, full_name: str, name: str = "",
+               acting_org: Organization | None = None) -> Organization:
     """Give org a new full name (and short name). R-ORG-4 and R-ORG-5 hold as at creation; the full name it
     replaces is kept with the time it was used (FormerName)."""
     ensure_holds(actor, org)
@@ -49,7 +50,7 @@ def rename_org(*, actor, org: Organization, full_name: str, name: str = "") -> O
                 FormerName.objects.create(org=org, full_name=old_full, name=old_name, used_from=since, used_until=now)
             org.full_name, org.name_key, org.name = full_name, key, name
             org.save(update_fields=["full_name", "name_key", "name"])
-            record(actor=actor, action="org.rename", target=org, acting_org=org.parent,
+            record(actor=actor, action="org.rename", target=org, acting_org=acting_org or org.parent,
                    old_full_name=old_full, old_name=old_name)
     except IntegrityError:  # a concurrent create or rename took the name between our check and the write
         raise _taken(full_name) from None
@@ -57,7 +58,8 @@ def rename_org(*, actor, org: Organization, full_name: str, name: str = "") -> O
 
 
 @refusals_audited("org.term")
-def set_term_end(*, actor, org: Organization, term_ends_on: dt.date | None) -> Organization:
+def set_term_end(*, actor, org: Organization, term_ends_on: dt.date | None,
+                 acting_org: Organization | None = None) -> Organization:
     """Set (or clear, with None) when org's present term ends: the next election (换届) is due then."""
     ensure_holds(actor, org)
     with transaction.atomic():
@@ -66,6 +68,6 @@ def set_term_end(*, actor, org: Organization, term_ends_on: dt.date | None) -> O
         if old != term_ends_on:
             org.term_ends_on = term_ends_on
             org.save(update_fields=["term_ends_on"])
-            record(actor=actor, action="org.term", target=org, acting_org=org.parent,
+            record(actor=actor, action="org.term", target=org, acting_org=acting_org or org.parent,
                    old=old.isoformat() if old else "", new=term_ends_on.isoformat() if term_ends_on else "")
     return org

@@ -22,6 +22,7 @@ from ..forms.accounts import ForgotPasswordForm, IdNumberLoginForm
 from ..models import CadrePost, Membership
 from ..selectors.people import branch_of, in_custody, people_in_subtree
 from ..services import issue_reset_code, reset_password
+from .people import back_address
 
 
 class LoginView(auth_views.LoginView):
@@ -111,7 +112,9 @@ def reset_codes(request, acting):
         hold = in_custody(request.user, [person.pk for person in people])
         for person in people:
             person.may_issue = person.pk in hold
-    return render(request, "members/reset_codes.html", {"query": query, "people": people})
+    # 返回 after issuing comes back here, but never with a whole ID number searched for in its address (R-AUTH-6)
+    return render(request, "members/reset_codes.html", {"query": query, "people": people,
+                                                         "back": back_address(request)})
 
 
 @require_http_methods(["GET", "POST"])

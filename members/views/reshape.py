@@ -2,12 +2,13 @@
 confirmation: what the organization holds (sub-organizations, members, cadres, open transfers to it) and what the
 rebuild will do, then the button. Merging branches writes transfers and has its page there (transfers:merge)."""
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from access.acting import admin_required
 from access.models import CadrePost
+from audit.services import refused
 from orgs.rebuilding import may_rebuild, rebuild_targets
 from orgs.selectors import subtree
 
@@ -18,8 +19,9 @@ from ..services.rebuilding import counts, rebuild_org
 @admin_required
 def rebuild(request, acting, pk):
     org = get_object_or_404(subtree(acting).select_related("parent"), pk=pk)  # outsiders: 404
-    if not may_rebuild(acting, org):  # the service says the same, and audits it, if posted anyway
-        raise PermissionDenied(_("只有上级组织的管理员可以改建该组织。"))
+    if not may_rebuild(acting, org):  # the service would say the same
+        raise refused(request, action="org.rebuild", acting_org=acting, target=org,
+                      message=_("只有上级组织的管理员可以改建该组织。"))
     form = RebuildForm(request.POST or None, targets=rebuild_targets(org, org.parent))
     if request.method == "POST" and form.is_valid():
         try:

@@ -3,13 +3,14 @@ and the term's end (换届). Each page shows what will happen before the button;
 transaction are the services' (orgs.upkeep, orgs.services). Organizations are looked up in the acting
 organization's subtree: outsiders get 404."""
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from access.acting import admin_required
+from audit.services import refused
 from config.forms import search_text
 from orgs.models import Organization
 from orgs.selectors import TERM_NOTICE_DAYS, holdings, move_targets, subtree, subtree_figures, terms_due
@@ -23,11 +24,12 @@ def _in_scope(acting, pk) -> Organization:
     return get_object_or_404(subtree(acting), pk=pk)
 
 
-def _below(acting, pk) -> Organization:
+def _below(request, acting, pk, action: str) -> Organization:
     """An organization strictly below the acting one: moving and dissolving are done from above."""
     org = _in_scope(acting, pk)
     if org.pk == acting.pk:
-        raise PermissionDenied(_("本组织的隶属关系调整和撤销，须由上级组织的管理员办理。"))
+        raise refused(request, action=action, acting_org=acting, target=org,
+                      message=_("本组织的隶属关系调整和撤销，须由上级组织的管理员办理。"))
     return org
 
 
@@ -37,7 +39,7 @@ def rename(request, acting, pk):
     form = RenameForm(request.POST or None, initial={"full_name": org.full_name, "name": org.name})
     if request.method == "POST" and form.is_valid():
         try:
-            rename_org(actor=request.user, org=org, **form.cleaned_data)
+            rename_org(actor=request.user, org=org, acting_org=acting, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -51,17 +53,19 @@ def rename(request, acting, pk):
 
 @admin_required
 def move(request, acting, pk):
-    org = _below(acting, pk)
+    org = _below(request, acting, pk, "org.move")
     query = search_text(request.GET)  # STYLE 11
     target = error = None
     raw = request.POST.get("to") if request.method == "POST" else request.GET.get("to")
     if raw:
-        target = get_object_or_404(subtree(acting), pk=int(raw) if raw.isdigit() else 0)
+        # ASCII digits only, and few: "²".isdigit() is True but int() refuses it, as it does 5,000 digits
+        target = get_object_or_404(subtree(acting), pk=int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19
+                                   else 0)
     if request.method == "POST" and target is None:
         error = _("请选择新的上级组织。")
     elif request.method == "POST":
         try:
-            move_org(actor=request.user, org=org, new_parent=target)
+            move_org(actor=request.user, org=org, new_parent=target, acting_org=acting)
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
@@ -77,11 +81,11 @@ def move(request, acting, pk):
 
 @admin_required
 def dissolve(request, acting, pk):
-    org = _below(acting, pk)
+    org = _below(request, acting, pk, "org.dissolve")
     error = None
     if request.method == "POST":
         try:
-            dissolve_org(actor=request.user, org=org)
+            dissolve_org(actor=request.user, org=org, acting_org=acting)
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
@@ -99,7 +103,8 @@ def term(request, acting, pk):
     form = TermForm(request.POST or None, initial={"term_ends_on": org.term_ends_on})
     if request.method == "POST" and form.is_valid():
         try:
-            set_term_end(actor=request.user, org=org, term_ends_on=form.cleaned_data["term_ends_on"])
+            set_term_end(actor=request.user, org=org, term_ends_on=form.cleaned_data["term_ends_on"],
+                         acting_org=acting)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -278,3 +278,15 @@ def test_reset_codes_cost_the_same_queries_for_5_or_20_rows(client_as, tree):
         assert html.count("生成重置码</button>") == (5 if q == "甲" else 20)
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_the_reset_code_searchs_rows_never_carry_a_whole_id_number_searched_for(client_as, tree, member):
+    """R-AUTH-6 (found in review): the row's form sends back where 返回 leads; after a search by a whole ID number that
+    address drops the search instead of carrying the number on."""
+    client = client_as(tree["b1_admin"], tree["b1"])
+    html = client.get(reverse("members:reset_codes"), {"q": member.id_number}).content.decode()
+    assert reverse("members:reset_code_issue", args=[member.pk]) in html
+    row_form = html[html.index(reverse("members:reset_code_issue", args=[member.pk])):]
+    row_form = row_form[:row_form.index("</form>")]
+    assert member.id_number not in row_form
+    assert f'name="next" value="{reverse("members:reset_codes")}"' in row_form

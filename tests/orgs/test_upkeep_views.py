@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from orgs.history import FormerName
 from orgs.models import Organization, OrgType
 from orgs.upkeep import set_term_end
@@ -248,3 +249,33 @@ def test_the_terms_due_list_costs_the_same_queries_for_5_or_50_rows(client_as, t
     OrganizationFactory.create_batch(45, parent=tree["uni"], org_type=OrgType.GENERAL_BRANCH, term_ends_on=due)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert "还剩 5 天" in _html(client.get(reverse("orgs:terms_due")))
+
+
+# found in review (issue 15) ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["orgs:move", "orgs:dissolve", "orgs:rebuild", "transfers:merge"])
+def test_a_refusal_the_page_makes_itself_is_audited_when_posted(client_as, tree, name):
+    """R-AUTH-6: the page refuses before the service is called; a posted refusal is audited as the service's is, a
+    page merely opened is not."""
+    org = tree["b1"]
+    client = client_as(tree["b1_admin"], tree["b1"])
+    before = AuditEvent.objects.filter(result=AuditEvent.Result.DENIED).count()
+    assert client.get(reverse(name, args=[org.pk])).status_code == 403
+    assert AuditEvent.objects.filter(result=AuditEvent.Result.DENIED).count() == before
+    assert client.post(reverse(name, args=[org.pk]), {"to": tree["b2"].pk}).status_code == 403
+    assert AuditEvent.objects.filter(result=AuditEvent.Result.DENIED, actor=tree["b1_admin"]).count() == before + 1
+
+
+def test_the_audit_names_the_organization_the_admin_acted_as(client_as, tree):
+    client = client_as(tree["province_admin"], tree["province"])
+    client.post(reverse("orgs:rename", args=[tree["b1"].pk]), {"full_name": "信息学院一班团支部", "name": ""})
+    client.post(reverse("orgs:term", args=[tree["b1"].pk]), {"term_ends_on": "2027-06-30"})
+    for action in ("org.rename", "org.term"):
+        assert AuditEvent.objects.get(action=action).acting_org_id == tree["province"].pk
+
+
+@pytest.mark.parametrize("raw", ["²", "9" * 5000, "-1", "1e3"])
+def test_the_move_page_answers_a_strange_target_with_not_found(client_as, tree, raw):
+    client = client_as(tree["uni_admin"], tree["uni"])
+    assert client.get(reverse("orgs:move", args=[tree["b1"].pk]), {"to": raw}).status_code == 404

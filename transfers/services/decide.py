@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record, refusals_audited
-from orgs.locking import hold_active
+from orgs.locking import hold, hold_active
 from orgs.models import Organization, OrgType
 from orgs.selectors import is_within
 
@@ -24,7 +24,13 @@ def approve(*, actor, acting_org: Organization, step: ApprovalStep, comment: str
     """Approve one side of a transfer, then open the next step or finish it."""
     ensure_can_decide(actor, acting_org, step)  # R-AUTH-3
     with transaction.atomic():
+        # The target first (orgs before the request and people): an approval that completes the transfer reads the
+        # target's type and path under its lock, so a rebuild, merge or move of it waits, or went first and is seen.
+        target = hold(Organization(pk=TransferRequest.objects.values_list("to_org_id", flat=True)
+                                   .get(pk=step.request_id)))
         request, step = lock(step)
+        if request.to_org_id != target.pk:  # re-pointed by a merge between the two reads
+            raise ValidationError(_("这项转接刚被调整（目标组织已合并），请刷新页面后再处理。"), code="step_not_pending")
         if step.kind == ApprovalStep.Kind.ASSIGN:
             raise _wrong_kind(step.kind)
         ensure_pending(request, step)

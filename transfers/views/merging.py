@@ -2,11 +2,12 @@
 open transfers), confirm. Here, not beside the organization pages in members/views, because the merge writes
 transfers and members sits below transfers (docs/architecture.md); the organization page links here."""
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from access.acting import admin_required
+from audit.services import refused
 from orgs.models import OrgType
 from orgs.selectors import subtree
 
@@ -19,8 +20,9 @@ from .common import add_service_errors, consume_token, issue_token, refuse_doubl
 @admin_required
 def merge(request, acting, pk):
     merged = get_object_or_404(subtree(acting).filter(org_type=OrgType.BRANCH), pk=pk)  # outsiders: 404
-    if not may_merge(acting, merged):  # the service says the same, and audits it, if posted anyway
-        raise PermissionDenied(_("只有管理这两个团支部的上级组织的管理员可以合并团支部。"))
+    if not may_merge(acting, merged):  # the service would say the same
+        raise refused(request, action="org.merge", acting_org=acting, target=merged,
+                      message=_("只有管理这两个团支部的上级组织的管理员可以合并团支部。"))
     siblings = sibling_branches(merged)
     form = MergeForm(request.POST or None, siblings=siblings)
     context = {"org": merged, "form": form, "idem": issue_token(request), "has_siblings": siblings.exists()}

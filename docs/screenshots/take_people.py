@@ -14,6 +14,11 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+sys.path.insert(0, str(Path(__file__).parent))
+import shots  # noqa: E402
+
+shots.setup_django()
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
@@ -43,11 +48,7 @@ def sign_in(browser, who: str, size: str):
     context = browser.new_context(viewport=SIZES[size], locale="zh-CN", device_scale_factor=1,
                                   is_mobile=size == "phone", has_touch=size == "phone")
     page = context.new_page()
-    page.goto(f"{BASE}/login/")
-    page.fill("input[name=username]", who)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{BASE}/")
+    shots.sign_in(page, BASE, who, DEMO_PASSWORD)  # the second factor too (R-ACC-5)
     return context, page
 
 

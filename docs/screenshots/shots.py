@@ -1,8 +1,8 @@
 """What the screenshot scripts (take*.py) share: the browser, the two sizes, the demo password,
 Django set-up for reading the demo database, signing in and saving a shot."""
 import os
-import time
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent

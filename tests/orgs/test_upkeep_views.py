@@ -279,3 +279,11 @@ def test_the_audit_names_the_organization_the_admin_acted_as(client_as, tree):
 def test_the_move_page_answers_a_strange_target_with_not_found(client_as, tree, raw):
     client = client_as(tree["uni_admin"], tree["uni"])
     assert client.get(reverse("orgs:move", args=[tree["b1"].pk]), {"to": raw}).status_code == 404
+
+
+def test_a_nul_byte_in_a_new_name_or_a_search_is_refused_or_cleaned_never_a_500(client_as, tree):
+    """STYLE 11: PostgreSQL refuses NUL; the rename form says so, the picker's search cleans it at the edge."""
+    client = client_as(tree["uni_admin"], tree["uni"])
+    resp = client.post(reverse("orgs:rename", args=[tree["b1"].pk]), {"full_name": "信息学院\x001班团支部", "name": ""})
+    assert resp.status_code == 200 and _fresh(tree["b1"]).full_name == tree["b1"].full_name
+    assert client.get(reverse("orgs:move", args=[tree["b1"].pk]), {"q": "团\x00委"}).status_code == 200

@@ -817,3 +817,9 @@ def test_without_javascript_a_typed_name_comes_back_as_choices_and_nothing_is_lo
     assert 'value="小明"' in page and 'value="moved" selected' in page
     resp = post(client, url, {"member": member.pk, "to_org": tree["fb"].pk, "reason": "moved"})
     assert resp.status_code == 302 and TransferRequest.objects.get(member=member).kind == "out"
+
+
+def test_the_member_search_cleans_a_nul_byte(client_as, tree, member):
+    client = client_as(tree["b1_admin"], tree["b1"])
+    resp = client.post(reverse("transfers:member_search") + f"?branch={tree['b1'].pk}", {"member_query": "张\x00小明"})
+    assert resp.status_code == 200 and member.name in resp.content.decode()

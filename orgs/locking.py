@@ -2,7 +2,13 @@
 branch assignment reads the organization under a shared row lock, so a merge, dissolution, rebuild or move of it (which
 lock the row for update) either finishes first, and the newcomer sees what it left (dissolved: refused; rebuilt: the
 new type; moved: the new path), or waits until the newcomer is in, and then sees them. Shared locks do not wait on
-each other: entries into one branch stay parallel."""
+each other: entries into one branch stay parallel.
+
+What changes an organization locks it FOR NO KEY UPDATE, never FOR UPDATE: its key never changes (organizations are
+dissolved, not deleted), and a FOR UPDATE lock would block the foreign-key checks (FOR KEY SHARE) of rows inserted
+under it. A transfer started from a branch while the branch moved deadlocked that way: the start held the member's
+membership and waited on the branch for its new step's key check, the move held the branch and waited on the
+membership (tests/orgs/test_upkeep_concurrency.py)."""
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils.translation import gettext as _

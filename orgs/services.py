@@ -129,9 +129,9 @@ def move_org(*, actor, org: Organization, new_parent: Organization, acting_org: 
     _ensure_may_move(actor, org, new_parent)
     with transaction.atomic():
         serialize_moves()
-        org = Organization.objects.select_for_update().get(pk=org.pk)
+        org = Organization.objects.select_for_update(no_key=True).get(pk=org.pk)
         new_parent = hold(Organization.objects.get(pk=new_parent.pk))
-        list(Organization.objects.select_for_update().filter(path__startswith=org.path).order_by("pk")
+        list(Organization.objects.select_for_update(no_key=True).filter(path__startswith=org.path).order_by("pk")
              .values_list("pk", flat=True))
         if org.parent_id is None:
             raise ValidationError(_("不能移动根组织。"), code="org_type_not_allowed")
@@ -191,7 +191,7 @@ def dissolve_org(*, actor, org: Organization, acting_org: Organization | None = 
         raise ValidationError(_("不能撤销根组织。"), code="org_not_empty")
     ensure_holds(actor, org, strictly=True)
     with transaction.atomic():
-        org = Organization.objects.select_for_update().get(pk=org.pk)
+        org = Organization.objects.select_for_update(no_key=True).get(pk=org.pk)
         if not org.is_active:
             return org
         held = holdings(org)  # read under the lock: a pre-check on the page is a hint only (STYLE 10)

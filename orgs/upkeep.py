@@ -22,7 +22,7 @@ def _taken(full_name: str) -> ValidationError:
 
 
 def _lock_active(org: Organization) -> Organization:
-    org = Organization.objects.select_for_update().get(pk=org.pk)
+    org = Organization.objects.select_for_update(no_key=True).get(pk=org.pk)
     if not org.is_active:
         raise ValidationError(_("该组织已撤销。"), code="target_not_active")
     return org

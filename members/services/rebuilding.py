@@ -28,7 +28,7 @@ def rebuild_org(*, actor, acting_org: Organization, org: Organization, org_type:
     with transaction.atomic():
         # FOR UPDATE (not NO KEY): a sub-organization or a membership being inserted under it holds FOR KEY SHARE
         # on it until it commits; we wait for it, then count it and refuse.
-        org = Organization.objects.select_for_update().get(pk=org.pk)
+        org = Organization.objects.select_for_update(no_key=True).get(pk=org.pk)
         parent = Organization.objects.filter(pk=org.parent_id).first()
         children, members = counts(org)
         check_rebuild(org, parent, org_type, children=children, members=members)

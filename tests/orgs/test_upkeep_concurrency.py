@@ -67,3 +67,18 @@ def test_an_approval_completing_into_a_branch_being_rebuilt_never_lands_in_a_com
     assert not isinstance(approved, Exception), approved
     current = Membership.objects.get(person=mover, ended_at__isnull=True)
     assert Organization.objects.get(pk=current.branch_id).org_type == OrgType.BRANCH
+
+
+def test_a_transfer_started_while_its_branch_moves_opens_a_step_under_the_new_path(tree):
+    """The start locks the member's membership before it reads the branch; the move rewrites memberships before
+    steps (orgs.services.move_org), so it waits on that lock and its later statement rewrites the new step too —
+    or the move went first and the start reads the new path. Either way the OUT step's path is the branch's."""
+    mover = new_member(tree["b1"], name="搬迁中转出者")
+    request, moved = _merge_during(
+        partial(apply_for_transfer, member=_fresh(mover), to_org=_fresh(tree["fb"]), reason="moved"),
+        partial(move_org, actor=None, org=_fresh(tree["school"]), new_parent=_fresh(tree["firm"])))
+    assert not isinstance(request, Exception) and not isinstance(moved, Exception), (request, moved)
+    step = pending_step(request)
+    assert step.org_id == tree["b1"].pk
+    assert step.org_path == Organization.objects.get(pk=tree["b1"].pk).path
+    assert step.org_path.startswith(Organization.objects.get(pk=tree["firm"].pk).path)

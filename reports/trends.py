@@ -33,6 +33,7 @@ from .models import TrendPoint, TrendRun
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEEKS = 26     # the transfers chart: the last 26 weeks
 MONTHS = 12    # the members and completion charts: the last 12 months
+RUNS_KEPT = dt.timedelta(days=90)  # a run row is only "when did this last happen": older ones tell nothing
 LOCK = 7_101_015  # pg_advisory_xact_lock: two schedulers write one set of points, one after the other
 Kind = TrendPoint.Kind
 
@@ -166,8 +167,14 @@ def _replace(kind: str, periods: list[dt.date], rows: list[tuple], *, now: dt.da
             TrendPoint.objects.bulk_create([TrendPoint(org_id=o, kind=kind, period=p, started=s, completed=c, members=m,
                                                        complete=k, taken_at=now) for o, p, s, c, m, k in rows],
                                            batch_size=2000)
-        TrendRun.objects.create(kind=kind, taken_at=now)
+        _ran(kind, now)
     return len(rows)
+
+
+def _ran(kind: str, now: dt.datetime) -> None:
+    """Note the run and forget those older than RUNS_KEPT: hourly runs would otherwise add ~26,000 rows a year."""
+    TrendRun.objects.create(kind=kind, taken_at=now)
+    TrendRun.objects.filter(kind=kind, taken_at__lt=now - RUNS_KEPT).delete()
 
 
 def write_weeks(weeks: list[dt.date], *, now: dt.datetime) -> int:
@@ -188,7 +195,7 @@ def write_month(month: dt.date, *, now: dt.datetime, at: dt.datetime | None = No
             with connection.cursor() as cursor:
                 cursor.execute(UPSERT.format(rows=KEPT), {"kind": Kind.MONTH, "periods": [month], "now": now,
                                                           "month": month})
-            TrendRun.objects.create(kind=Kind.MONTH, taken_at=now)
+            _ran(Kind.MONTH, now)
             return OrgStats.objects.filter(r_members__gt=0).count()
     members, complete = members_by_org(at)
     ids = _org_ids()

@@ -107,6 +107,15 @@ def test_a_rerun_replaces_the_points_and_drops_those_gone(tree):
     assert TrendRun.objects.count() == 4  # a week and a month run each time
 
 
+def test_runs_older_than_90_days_are_forgotten_the_90th_day_kept(tree):
+    trends.record_trends(now=NOW - trends.RUNS_KEPT - dt.timedelta(seconds=1))
+    trends.record_trends(now=NOW - trends.RUNS_KEPT)
+    trends.record_trends(now=NOW)
+    taken = sorted(TrendRun.objects.filter(kind="month").values_list("taken_at", flat=True))
+    assert taken == [NOW - trends.RUNS_KEPT, NOW]
+    assert trends.last_run() == NOW
+
+
 def test_the_scheduler_records_trends_once_an_hour(tree, member, settings):
     settings.TREND_EVERY = dt.timedelta(hours=1)
     out = StringIO()

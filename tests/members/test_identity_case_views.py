@@ -77,7 +77,7 @@ def test_the_correction_page_offers_a_case_when_the_number_is_someone_elses(clie
     response = client.post(reverse("people:correct", args=[a.pk]), {
         "name": a.name, "id_number": b.id_number, "joined_on": "2016-05-04", "reason": "身份证号录错了"})
     body = response.content.decode()
-    assert 'formaction="%s"' % reverse("people:file_case", args=[a.pk]) in body
+    assert f'formaction="{reverse("people:file_case", args=[a.pk])}"' in body
     # R-VER-2's refused number goes along in the body, never in an address, and starts the case form
     response = client.post(reverse("people:file_case", args=[a.pk]), {
         "from_correct": "1", "name": a.name, "id_number": b.id_number, "joined_on": "2016-05-04", "reason": "x"})

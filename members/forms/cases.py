@@ -1,5 +1,6 @@
 """Identity cases (R-VER-5): the filing form and the operators' decision forms. Shape only; the services judge."""
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from config.forms import TextField
@@ -17,17 +18,17 @@ class CaseForm(PeopleForm):
     note = TextField(label=_("情况说明"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
                      help_text=_("写明发现的经过和依据，省级团委据此处理。"))
     photo = forms.FileField(label=_("身份证照片"), required=False,
-                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}),
-                            help_text=_("JPG 或 PNG，不超过 %(mb)d MB。照片只给处理此事的管理员和本人看，结案30天后删除。")
-                            % {"mb": MAX_PHOTO_BYTES // (1024 * 1024)})
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["name"].label = _("此人应为的姓名（选填）")
         for name in ("id_number", "name"):
-            self.fields[name].required = False
+            self.fields[name].required = self.fields[name].required_mark = False
         self.fields["note"].required_mark = self.fields["photo"].required_mark = True
         self.fields["kind"].required_mark = True
+        self.fields["photo"].help_text = gettext("JPG 或 PNG，不超过 %(mb)d MB。照片只给处理此事的管理员和本人看，结案30天后删除。") % {
+            "mb": MAX_PHOTO_BYTES // (1024 * 1024)}  # in the page's language: formatted when the form is made
 
 
 class DecisionForm(PeopleForm):
@@ -57,3 +58,5 @@ class UntangleForm(DecisionForm):
         self.fields["name"].label = _("当事人记录的姓名（不改请留空）")
         self.fields["other_name"].label = _("另一条记录的姓名（不改请留空）")
         self.fields["decision"].required_mark = True
+        for name in ("other_id_number", "name", "other_name"):
+            self.fields[name].required_mark = False

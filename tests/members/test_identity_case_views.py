@@ -218,3 +218,26 @@ def test_a_decision_posted_by_someone_else_is_refused(client_as, tree, member, w
 def test_the_decision_pages_take_posts_only(client_as, tree, member):
     case = _case(tree, member)
     assert client_as(tree["province_admin"], tree["province"]).get(reverse("cases:reject", args=[case.pk])).status_code == 405
+
+
+def test_the_case_pages_speak_english(client, client_as, tree):
+    from tests.test_i18n import data_names, switch_to_english, untranslated
+
+    a, b = tangled_pair(tree)
+    case = file_case(actor=tree["b1_admin"], person=a, acting_org=tree["b1"], kind="tangled", note="两条记录录反了",
+                     photo=photo(), claimed_id_number=b.id_number)
+    switch_to_english(client)
+    names = data_names(tree, a, b) + ["两条记录录反了"]
+    problems = {}
+    for who, org, urls in (
+            ("b1_admin", "b1", [reverse("people:file_case", args=[a.pk]), reverse("people:detail", args=[a.pk]),
+                                reverse("cases:detail", args=[case.pk])]),
+            ("province_admin", "province", [reverse("cases:inbox"), reverse("cases:detail", args=[case.pk])])):
+        signed_in = client_as(tree[who], tree[org])
+        for url in urls:
+            response = signed_in.get(url)
+            assert response.status_code == 200, url
+            left = untranslated(response.content.decode(), names)
+            if left:
+                problems[url] = left
+    assert problems == {}

@@ -130,6 +130,7 @@ def case_detail(request, pk):
         "case": case, "operator": operator, "has_photo": has_photo(case),
         "untangle_form": UntangleForm(prefix="u") if operator and case.kind == IdentityCase.Kind.TANGLED else None,
         "decision_form": DecisionForm() if operator else None, "claimed_masked": mask_id_number(case.claimed_id_number),
+        "is_person": request.user.pk == case.person_id,
     })
 
 

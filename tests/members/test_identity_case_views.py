@@ -51,7 +51,9 @@ def test_filing_with_a_photo_opens_a_case_and_the_person_page_shows_it(client_as
     assert reverse("cases:detail", args=[case.pk]) in page and "待处理" in page
 
 
-def test_a_photo_over_the_limit_is_refused_and_the_note_kept(client_as, tree, member):
+def test_a_photo_over_the_limit_is_refused_and_the_note_kept(client_as, tree, member, monkeypatch):
+    # The upload handler stops storing past 5 MB: the service is never asked to read it.
+    monkeypatch.setattr("members.views.cases.file_case", lambda **kw: (_ for _ in ()).throw(AssertionError("reached")))
     client = client_as(tree["b1_admin"], tree["b1"])
     _failed(member)
     big = b"\xff\xd8\xff\xe0" + b"\x00" * MAX_PHOTO_BYTES + b"\xff\xd9"
@@ -241,3 +243,29 @@ def test_the_case_pages_speak_english(client, client_as, tree):
             if left:
                 problems[url] = left
     assert problems == {}
+
+
+def test_a_body_declared_larger_than_the_photo_limit_is_not_stored(client_as, tree, member, monkeypatch):
+    # The declared length alone stops the upload handler at the photo's start (the service is never asked to read
+    # it); the text before it is kept.
+    def never(**kwargs):
+        raise AssertionError("the photo reached the service")
+
+    monkeypatch.setattr("members.views.cases.file_case", never)
+    client = client_as(tree["b1_admin"], tree["b1"])
+    _failed(member)
+    big = b"\xff\xd8\xff\xe0" + b"\x00" * (MAX_PHOTO_BYTES + 200 * 1024) + b"\xff\xd9"
+    response = client.post(reverse("people:file_case", args=[member.pk]), {
+        "kind": "wrongly_failed", "note": "这段说明不能丢", "photo": photo(big)})
+    body = response.content.decode()
+    assert response.status_code == 200 and "照片不能超过 5 MB" in body and "这段说明不能丢" in body
+    assert not IdentityCase.objects.exists()
+
+
+def test_the_person_is_not_shown_the_other_records_holder(client_as, tree):
+    a, b = tangled_pair(tree)
+    case = file_case(actor=tree["b1_admin"], person=a, acting_org=tree["b1"], kind="tangled", note="两条记录录反了",
+                     photo=photo(), claimed_id_number=b.id_number)
+    body = client_as(a).get(reverse("cases:detail", args=[case.pk])).content.decode()
+    assert "两条记录录反了" in body and b.name not in body
+    assert b.name in client_as(tree["b1_admin"], tree["b1"]).get(reverse("cases:detail", args=[case.pk])).content.decode()

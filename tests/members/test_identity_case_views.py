@@ -12,6 +12,7 @@ from members.services.cases import file_case, purge_case_photos, reject_case
 from tests.factories import PersonFactory
 from tests.members.cases_support import JPEG, photo, tangled_pair
 from tests.members.test_people_views import count_queries
+from tests.test_i18n import data_names, switch_to_english, untranslated
 
 
 def _failed(person):
@@ -223,8 +224,6 @@ def test_the_decision_pages_take_posts_only(client_as, tree, member):
 
 
 def test_the_case_pages_speak_english(client, client_as, tree):
-    from tests.test_i18n import data_names, switch_to_english, untranslated
-
     a, b = tangled_pair(tree)
     case = file_case(actor=tree["b1_admin"], person=a, acting_org=tree["b1"], kind="tangled", note="两条记录录反了",
                      photo=photo(), claimed_id_number=b.id_number)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from members.case_photos import MAX_PHOTO_BYTES, read_photo
 from members.models import IdentityCase, IdentityCasePhoto, Person
+from members.services import enter_cadre
 from members.services.cases import file_case, mark_verified_by_hand, purge_case_photos, reject_case, untangle
 from tests.factories import make_id_number
 from tests.members.cases_support import JPEG, PNG, photo, tangled_pair
@@ -336,3 +337,14 @@ def test_an_open_cases_photo_is_never_deleted(tree, member):
     case = _file_failed(tree, _failed(member))
     assert purge_case_photos(now=timezone.now() + dt.timedelta(days=400)) == 0
     assert IdentityCasePhoto.objects.filter(case=case).exists()
+
+
+def test_r_auth_7_a_branch_admin_does_not_file_for_a_member_who_is_an_admin_above_them(tree, member):
+    enter_cadre(actor=None, org=tree["school"], id_number=member.id_number, name=member.name, title="副书记",
+                is_admin=True)
+    with pytest.raises(PermissionDenied):
+        file_case(actor=tree["b1_admin"], person=_failed(member), acting_org=tree["b1"], kind="wrongly_failed",
+                  note="核验数据滞后", photo=photo())
+    # the school's own admin outranks them (R-AUTH-7) and files
+    assert file_case(actor=tree["school_admin"], person=member, acting_org=tree["school"], kind="wrongly_failed",
+                     note="核验数据滞后", photo=photo()).is_open

@@ -47,6 +47,14 @@ LABELS = {
     "org.term": pgettext_lazy("audit action", "设置届满日期"),
     "org.merge": pgettext_lazy("audit action", "合并团支部"),
     "org.rebuild": pgettext_lazy("audit action", "改建组织"),
+    # issue 18: identity cases (R-VER-5, members/services/cases.py)
+    "identity_case.file": pgettext_lazy("audit action", "提交认证问题"),
+    "identity_case.untangle": pgettext_lazy("audit action", "理清混淆的身份记录"),
+    "identity_case.verify": pgettext_lazy("audit action", "人工认证"),
+    "identity_case.reject": pgettext_lazy("audit action", "驳回认证问题"),
+    "identity_case.view_photo": pgettext_lazy("audit action", "查看身份证照片"),
+    "identity_case.photos_purged": pgettext_lazy("audit action", "删除结案认证问题的照片"),
+    "identity_case.inbox": pgettext_lazy("audit action", "打开认证问题列表"),
 }
 
 # The action filter of the audit page: each choice is a prefix of the actions it stands for.
@@ -65,6 +73,7 @@ FAMILIES = [
     ("org.", _("组织")),
     ("segment.", _("发展团员编号号段")),
     ("graduation.", _("毕业季")),
+    ("identity_case.", _("认证问题")),
 ]
 
 

@@ -11,6 +11,7 @@ from orgs.services import create_org
 
 from . import league_age
 from .completeness import refresh_for_people
+from .demo_cases import seed_cases
 from .idnumber import check_char
 from .models import CadrePost, Person
 from .services import allocate_segment, enter_cadre, enter_member
@@ -246,6 +247,7 @@ class Seeder:
             enter_cadre(actor=None, org=firm, id_number=two.id_number, name=two.name, title="副书记", is_admin=True)
         self.pending_post(firm)
         self.problems()
+        seed_cases(self.out)  # R-VER-5: identity cases in every state
         return root
 
     def pending_post(self, firm):

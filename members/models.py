@@ -326,3 +326,66 @@ class LeagueStatusChange(models.Model):
     @property
     def is_restoration(self) -> bool:
         return self.to_status == Person.LeagueStatus.NORMAL
+
+
+class IdentityCase(models.Model):
+    """R-VER-5: what an admin cannot fix alone, filed with evidence to the operators (the admins of the
+    province's leading organ). Kinds are the seed's case 2 (two records tangled: an ID number R-VER-2 refuses
+    because it is on record for someone else) and case 3 (a `failed` verification the filer believes wrong)."""
+
+    class Kind(models.TextChoices):
+        TANGLED = "tangled", _("两条记录身份信息混淆")
+        WRONGLY_FAILED = "wrongly_failed", _("认证不通过有误")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待处理")
+        VERIFIED = "verified", _("已人工认证")
+        UNTANGLED = "untangled", _("已理清记录")
+        REJECTED = "rejected", _("已驳回")
+
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="identity_cases",
+                               verbose_name=_("当事人"))
+    # tangled: the record that holds the ID number the person's should be, and that number and name as filed
+    other = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("另一条记录"))
+    claimed_id_number = models.CharField(_("应为的身份证号"), max_length=18, blank=True)
+    claimed_name = models.CharField(_("应为的姓名"), max_length=50, blank=True)
+    note = models.TextField(_("情况说明"))
+    filed_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    filed_org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    province = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decision_reason = models.TextField(_("处理说明"), blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-filed_at", "-pk"]
+        constraints = [
+            # one open case a person: a second would race the first's decision
+            models.UniqueConstraint(fields=["person"], condition=Q(status="open"), name="identity_case_one_open"),
+        ]
+        indexes = [models.Index(fields=["province", "status", "filed_at"], name="identity_case_inbox")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class IdentityCasePhoto(models.Model):
+    """The identity card's photo of a case, in the database (docs/decisions.md "Identity case photos"): never a
+    file under MEDIA or static, served only by `cases:photo` to the case's parties, deleted 30 days after the case
+    closes (`purge_case_photos`)."""
+    case = models.OneToOneField(IdentityCase, on_delete=models.PROTECT, related_name="photo")
+    content_type = models.CharField(max_length=20)  # set by us from the bytes, never the upload's word
+    data = models.BinaryField()
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.content_type} {self.size} B"

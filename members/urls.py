@@ -5,6 +5,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from .views import (
     accounts,
+    cases,
     completion,
     editing,
     exports,
@@ -32,6 +33,7 @@ people_patterns = ([
     path("<int:pk>/", people.detail, name="detail"),
     path("<int:pk>/edit/", editing.edit, name="edit"),
     path("<int:pk>/correct/", editing.correct, name="correct"),
+    path("<int:pk>/identity-case/", cases.file_case_view, name="file_case"),  # R-VER-5
     path("posts/<int:pk>/end/", editing.end_post_view, name="end_post"),
     path("posts/<int:pk>/answer/", posts.answer_post, name="answer_post"),  # R-ENT-9
     # The overview of the acting organization, or of one organization of its subtree (drill-down).
@@ -40,6 +42,16 @@ people_patterns = ([
     path("completion/org/<int:pk>/", completion.completion_org, name="completion_org"),
     path("segments/", completion.segments, name="segments"),
 ], "people")
+
+# /identity-cases/, namespace "cases": R-VER-5, the province's inbox and each case
+case_patterns = ([
+    path("", cases.inbox_view, name="inbox"),
+    path("<int:pk>/", cases.case_detail, name="detail"),
+    path("<int:pk>/photo/", cases.case_photo, name="photo"),
+    path("<int:pk>/untangle/", cases.untangle_view, name="untangle"),
+    path("<int:pk>/verify/", cases.verify_view, name="verify"),
+    path("<int:pk>/reject/", cases.reject_view, name="reject"),
+], "cases")
 
 # /people/, namespace "members": reset codes (R-ACC-2)
 account_patterns = ([

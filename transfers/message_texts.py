@@ -8,6 +8,8 @@ from collections.abc import Callable
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from members.models import IdentityCase
+
 from .models import ApprovalStep, Message, TransferRequest
 
 
@@ -107,6 +109,18 @@ def _sweep_digest(p: dict, _step) -> str:
         "n": int(p.get("n", 0)), "m": int(p.get("m", 0))}
 
 
+def _identity_case_filed(p: dict, _step) -> str:
+    """R-VER-5 (members/services/cases.py)."""
+    return _("%(who)s 的认证问题（%(kind)s）已提交%(org)s处理。") % {
+        "who": p.get("who", ""), "kind": _choice(IdentityCase.Kind, p.get("kind")), "org": p.get("org", "")}
+
+
+def _identity_case_decided(p: dict, _step) -> str:
+    return _("%(who)s 的认证问题（%(kind)s）已由%(org)s处理：%(status)s。") % {
+        "who": p.get("who", ""), "kind": _choice(IdentityCase.Kind, p.get("kind")), "org": p.get("org", ""),
+        "status": _choice(IdentityCase.Status, p.get("status"))}
+
+
 TEXTS: dict[str, Callable[[dict, ApprovalStep | None], str]] = {
     "step_opened": _step_opened,
     "step_decided": _step_decided,
@@ -122,6 +136,8 @@ TEXTS: dict[str, Callable[[dict, ApprovalStep | None], str]] = {
     "reminder_turning_28": _turning_28,
     "reminder_incomplete": _incomplete,
     "reminder_term_due": _term_due,  # issue 15
+    "identity_case_filed": _identity_case_filed,  # issue 18, R-VER-5
+    "identity_case_decided": _identity_case_decided,
 }
 
 

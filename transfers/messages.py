@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.arrays import in_ids
-from members.models import CadrePost, Person
+from members.models import CadrePost, IdentityCase, Person
 from orgs.models import Organization
 
 from .mail import send_message_mail
@@ -195,3 +195,23 @@ def tell_second_factor(sender, *, person_id: int, actor_id: int | None, acting_o
     else:
         return
     _message(recipient_id=person_id, event=f"otp_{event}", code=f"otp_{event}", params=params, link=link).save()
+
+
+def tell_identity_case(sender, *, case_id: int, event: str, **kwargs) -> None:
+    """R-VER-5: a new identity case is told to the province's admins and the person; a decision to the filer and
+    the person. members sends `identity_case_changed` after commit, with ids; the message center is this app's."""
+    case = IdentityCase.objects.select_related("person", "province").filter(pk=case_id).first()
+    if case is None:
+        return
+    params = {"who": case.person.name, "kind": case.kind, "status": case.status, "org": case.province.full_name}
+    link = reverse("cases:detail", args=[case.pk])
+    if event == "filed":
+        recipients = set(CadrePost.objects.held().filter(org_id=case.province_id, is_admin=True)
+                         .values_list("person_id", flat=True)) | {case.person_id}
+        code = "identity_case_filed"
+    elif event == "decided":
+        recipients, code = {case.filed_by_id, case.person_id}, "identity_case_decided"
+    else:
+        return
+    Message.objects.bulk_create([_message(recipient_id=pk, event=code, code=code, params=params, link=link)
+                                 for pk in sorted(recipients)])

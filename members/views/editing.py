@@ -206,6 +206,8 @@ def correct(request, acting, pk):
                 return redirect("people:detail", pk=person.pk)
     return render(request, "people/correct.html", {
         "form": form, "person": person, "transfer_in_url": _id_registered_link(form),
+        "case_url": reverse("people:file_case", args=[person.pk]) if form.has_error("id_number", "id_registered")
+        else None,  # R-VER-5
     })
 
 

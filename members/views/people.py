@@ -32,6 +32,7 @@ from ..completeness import missing_fields
 from ..forms.list_filters import flag, int_param, list_filters
 from ..idnumber import VISIBLE_PREFIX, normalize_id_number
 from ..profile import OPTIONAL_FIELDS, REQUIRED_FIELDS
+from ..selectors.cases import cases_of
 from ..selectors.lists import cadre_list, member_count, member_list
 from ..selectors.people import in_custody, people_in_subtree
 from ..selectors.records import (
@@ -218,6 +219,7 @@ def _person_page(request, person, *, acting):
         "pending_posts": list(pending_posts(person)) if is_self else [],  # R-ENT-9
         "has_factor": may_change and has_second_factor(person),  # R-ACC-5: a custodian may reset it
         "reminder_kinds": reminder_choices(person) if is_self else [],  # issue 14: the person's own
+        "cases": cases_of(person) if (is_self or may_change) else [],  # R-VER-5: where each stands
     })
     if show_whole:
         response["Cache-Control"] = "no-store"

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.encoding import force_str
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,19 +32,25 @@ class SystemReason(models.TextChoices):
 class ChoiceLabels(models.Model):
     """get_<field>_display from a table of the field's labels made once. Django's makes the field's choices hashable
     at every call, translating each label to hash it: four calls an inbox row were a fifth of its rendering (issue 13,
-    docs/performance.md). The label is still translated when shown, in the request's language."""
+    docs/performance.md). The label is shown in the request's language, translated once for each language."""
 
     class Meta:
         abstract = True
 
     def _get_FIELD_display(self, field):   # Django's hook behind every get_<field>_display
         value = getattr(self, field.attname)
-        return force_str(_labels(field).get(value, value), strings_only=True)
+        return _label(field, value, get_language())
 
 
 @functools.cache
 def _labels(field) -> dict:
     return dict(field.flatchoices)
+
+
+@functools.lru_cache(maxsize=1024)
+def _label(field, value, language) -> str:
+    """A label as shown in `language`, translated once: the catalogues are read at start and not reloaded."""
+    return force_str(_labels(field).get(value, value), strings_only=True)
 
 
 class TransferRequest(ChoiceLabels):

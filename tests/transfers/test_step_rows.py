@@ -43,13 +43,16 @@ def test_a_rows_links_are_the_reversed_addresses_under_any_script_prefix(tree, m
 def test_a_rows_badge_and_clocks_are_what_the_tags_show(tree, member, hours_ago):
     step = _step(tree, member, hours_ago=hours_ago)
     now = timezone.now()
-    row = step_row(step)
+    row = step_row(step, step.org)
     assert row["overdue"] is (hours_ago > 72)
     assert row["badge"] == step_badge(step, now)
     assert row["deadline"] == deadline(step, now)
     assert row["received"] == when(step.created_at, now)
     assert row["auto"] == auto_approval(step, now)
     assert ("已超时" in row["badge"]) is (hours_ago > 72)
+    # R-AUTH-3: a step at the acting organization names no one; one at a subordinate names it.
+    assert row["below"] == ""
+    assert step.org.full_name in step_row(step, step.org.parent)["below"]
 
 
 def test_the_rows_words_and_labels_follow_the_language(tree, member):
@@ -59,7 +62,7 @@ def test_the_rows_words_and_labels_follow_the_language(tree, member):
     shown = {}
     for language in ("zh-hans", "en", "zh-hans"):  # a label translated for one language is not kept for the other
         with translation.override(language):
-            page = template.render({"rows": rows, "acting_org": step.org, "csrf_input": "", "idem": "i"})
+            page = template.render({"rows": rows, "acting_org": step.org, "form_hidden": ""})
             shown[language] = page
             assert step.request.get_reason_display() in page
     assert "同意" in shown["zh-hans"] and "同意" not in shown["en"]

@@ -157,14 +157,17 @@ def step_links(step) -> dict[str, str]:
 
 
 @register.filter
-def step_row(step) -> dict:
+def step_row(step, acting_org) -> dict:
     """What a row of transfers/_step_rows.html shows of its step beyond its fields, made in one call with one clock:
-    its links, whether it is overdue, its badge, its deadline, when it came and when it is approved automatically.
-    As tags, a row's six calls and their look-ups were a third of its rendering (issue 13, docs/performance.md)."""
+    its links, whether it is overdue, its badge, its deadline, when it came, when it is approved automatically, and
+    which subordinate it waits at (R-AUTH-3: none when at the acting organization). As tags, a row's seven calls and
+    their look-ups were a third of its rendering (issue 13, docs/performance.md)."""
     now = timezone.now()
+    below = (_("待办方：%(org)s（下级）") % {"org": step.org.full_name}
+             if acting_org is None or step.org_id != acting_org.pk else "")
     return {"links": step_links(step), "overdue": is_overdue(step, now), "badge": step_badge(step, now),
             "deadline": deadline(step, now), "received": when(step.created_at, now),
-            "auto": auto_approval(step, now)}
+            "auto": auto_approval(step, now), "below": below}
 
 
 @register.simple_tag

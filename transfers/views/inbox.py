@@ -63,11 +63,14 @@ def inbox(request, acting):
     # Both figures in one query (the steps' list of organizations is long for a county: ~100 at 1,000,000 members).
     counts = steps.order_by().aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(created_at__lt=cutoff)))
     page, rows = _rows(steps, request, count=counts["total"])
+    idem = issue_token(request)
     return render(request, "transfers/inbox.html", {
-        "page": page, "rows": rows, "cutoff": cutoff, "idem": issue_token(request),
+        "page": page, "rows": rows, "cutoff": cutoff, "idem": idem,
         # One masked CSRF token for the page's many forms: {% csrf_token %} masks it again for each (~0.15 ms a form,
-        # three forms a row); a fresh mask for each response is what guards against BREACH.
-        "csrf_input": format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)),
+        # three forms a row); a fresh mask for each response is what guards against BREACH. With the idempotency
+        # token: both hidden fields of every form of a row, made once.
+        "form_hidden": format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+                                   '<input type="hidden" name="idem" value="{}">', get_token(request), idem),
         "overdue": counts["overdue"], "here": reverse("transfers:inbox"),
         "transfer_waiting": page.paginator.count,   # the navigation's badge: the same count, already made
     })

@@ -133,6 +133,10 @@ class ApprovalStep(ChoiceLabels):
         indexes = [
             models.Index(fields=["org", "status"], name="step_org_status"),
             models.Index(fields=["due_at"], name="step_due", condition=Q(status="pending")),
+            # The dashboard's drill-down of pending and overdue steps, oldest first (reports.selectors.dashboard.
+            # steps_behind): at the root a read of its first 50 entries; the path's range sorted every pending step
+            # of the country (88–105 ms at 1,000,000 members → 0.6 ms; issue 13, docs/performance.md).
+            models.Index(fields=["created_at", "id"], name="step_pending_created", condition=Q(status="pending")),
             # Covering: the subtree's pending counts (dashboard: pending, overdue, the inbox's share) are
             # index-only scans (docs/performance.md).
             models.Index(fields=["org_path"], name="step_path_pending", opclasses=["varchar_pattern_ops"],

@@ -121,7 +121,7 @@ STEP_TITLES = {
 @require_GET
 @admin_required
 def steps_view(request, acting):
-    """The approval steps behind a transfer figure, as the inbox lists them (transfers/_step_row.html)."""
+    """The approval steps behind a transfer figure, as the inbox lists them (transfers/_step_rows.html)."""
     state = request.GET.get("state", "")
     if state not in STEP_TITLES:
         raise Http404

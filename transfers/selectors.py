@@ -53,7 +53,7 @@ def escalations(*, actor, acting_org, now=None) -> QuerySet[ApprovalStep]:
 
 
 def row_facts(steps: list[ApprovalStep]) -> list[ApprovalStep]:
-    """What a row of steps shows (transfers/_step_row.html) beyond the step, its request and its member (ROW_JOINED,
+    """What a row of steps shows (transfers/_step_rows.html) beyond the step, its request and its member (ROW_JOINED,
     in the page's query): the organizations it names — the step's, both ends, the assigned
     branch, the initiating organization — in one query by id, and the initiators who are not the member (one query,
     only when there are any). Joined instead, they made an 11-table query that PostgreSQL took 20–35 ms to *plan*

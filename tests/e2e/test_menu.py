@@ -79,7 +79,9 @@ def test_an_admin_reaches_every_item_from_every_group_and_no_page_scrolls_sidewa
             nav.locator("summary", has_text=group).click()
             nav.locator("details[open] .menu-list a").nth(n).click()
             page.wait_for_load_state()
-            ui.check(page)
+            # axe-core reads each item's page once, at the desk; on the phone the policy, the bar and the width (the
+            # bar itself is read by axe-core on the phone too: the home and messages pages, ui.see).
+            ui.check(page, axe=not phone)
             _fits(page)
             expect(nav.get_by_role("link", name="消息")).to_be_in_viewport()
     for name in ADMIN_LINKS:

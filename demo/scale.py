@@ -158,7 +158,7 @@ class ScaleSeeder:
         return [definition for _name, definition in found]
 
     def _drop_unique_constraints(self) -> list[str]:
-        """Drop the loaded tables' unique constraints (the ID number's, the development number's; after the foreign
+        """Drop the loaded tables' unique constraints (the ID number's, the development number's…; after the foreign
         keys, none of which refers to them); return the statements that add them again, each one sorted build
         that checks every row at once. Kept, each of 1,100,000 people is a look-up and an insert at a random
         place of the ID numbers' index."""

@@ -39,6 +39,11 @@ COUNTED_TABLES = ("orgs_organization", "members_person", "members_membership", "
                   "transfers_transferrequest")
 
 
+def weighted(digits: str, at: int) -> int:
+    """The GB 11643 weighted sum of `digits` standing at position `at` of an ID number's first 17."""
+    return sum(int(c) * w for c, w in zip(digits, WEIGHTS[at:at + len(digits)], strict=True))
+
+
 @dataclass
 class Node:
     pk: int
@@ -201,27 +206,38 @@ class ScaleSeeder:
             cur.execute("TRUNCATE scale_place RESTART IDENTITY")
             with cur.cursor.copy("COPY scale_place (org_id) FROM STDIN") as copy:
                 copy.write("".join(f"{pk}\n" for pk in places))
-            digits = " + ".join(f"substr(b.body, {i + 1}, 1)::int * {w}" for i, w in enumerate(WEIGHTS))
+            # The check character's weighted sum in three parts looked up by index in arrays worked out here (the
+            # area's six digits by province code, the birth date's eight by day, the serial's three by its value):
+            # seventeen substr() and casts a row were most of this statement's work.
+            days = 365 * span_years
+            start = dt.date(first_year, 1, 1)
+            area_w = [weighted(f"{code:02d}0102", 0) for code in range(100)]
+            day_w = [weighted(f"{start + dt.timedelta(days=d):%Y%m%d}", 6) for d in range(days)]
+            serial_w = [weighted(f"{k:03d}", 14) for k in range(1000)]
+            check = ("(%(area_w)s::int[])[s.region_code::int + 1] + (%(day_w)s::int[])[s.day + 1]"
+                     " + (%(serial_w)s::int[])[(s.serial %% 1000)::int + 1]")
 
             def pick(chars: str, k: int) -> str:
                 return (f"substr(%({chars})s::text, 1 + abs(hashint8extended(s.pk, %(seed)s * 3 + {k})"
                         f" %% char_length(%({chars})s::text))::int, 1)")
 
             computed = {
-                "id": "s.pk", "id_number": f"b.body || substr('{CHECK_CHARS}', 1 + ({digits}) %% 11, 1)",
+                "id": "s.pk", "id_number": f"b.body || substr('{CHECK_CHARS}', 1 + ({check}) %% 11, 1)",
                 "name": f"{pick('surnames', 0)} || {pick('given', 1)} || "
                         f"CASE WHEN s.pk %% 3 = 0 THEN '' ELSE {pick('given', 2)} END",
                 "birth_date": "s.born", "gender": "CASE WHEN s.serial %% 2 = 1 THEN 'male' ELSE 'female' END",
                 "joined_on": joined, "password": "'!'", "verification_status": "'verified'", "created_at": "%(now)s",
             }
             insert_select(cur, Person, computed, """
-                FROM (SELECT %(first)s + p.n - 1 AS pk, %(serial)s + p.n AS serial, o.region_code,
-                             make_date(%(year)s, 1, 1) + (((%(serial)s + p.n) / 1000 * 7919) %% %(days)s)::int AS born
-                        FROM scale_place p JOIN orgs_organization o ON o.id = p.org_id) s
+                FROM (SELECT *, make_date(%(year)s, 1, 1) + day AS born
+                        FROM (SELECT %(first)s + p.n - 1 AS pk, %(serial)s + p.n AS serial, o.region_code,
+                                     (((%(serial)s + p.n) / 1000 * 7919) %% %(days)s)::int AS day
+                                FROM scale_place p JOIN orgs_organization o ON o.id = p.org_id) x) s
                 CROSS JOIN LATERAL (SELECT s.region_code || '0102' || to_char(s.born, 'YYYYMMDD')
                                            || lpad((s.serial %% 1000)::text, 3, '0') AS body) b""",
-                          {"first": first, "serial": self.serial, "year": first_year, "days": 365 * span_years,
-                           "seed": self.seed, "surnames": SURNAMES, "given": GIVEN, "now": self.now})
+                          {"first": first, "serial": self.serial, "year": first_year, "days": days, "seed": self.seed,
+                           "surnames": SURNAMES, "given": GIVEN, "now": self.now, "area_w": area_w, "day_w": day_w,
+                           "serial_w": serial_w})
         self.serial += len(places)
 
     def admins(self, nodes: list[Node]) -> list[int]:

@@ -79,12 +79,39 @@ def reserve_ids(model, count: int) -> list[int]:
         return [r[0] for r in cur.fetchall()]
 
 
+def reserve_block(model, count: int) -> int:
+    """`count` consecutive ids of the model's sequence (the first returned): one round trip, not a row an id."""
+    with connection.cursor() as cur:
+        table = model._meta.db_table
+        cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+        first = cur.fetchone()[0]
+        if count > 1:
+            cur.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [table, first + count - 1])
+        return first
+
+
+def _defaults(model) -> dict:
+    """attname -> the database value of the model's default, worked out once through the field (so NOT NULL
+    columns with a Django-side default are filled)."""
+    blank = model()
+    return {f.attname: f.get_db_prep_save(f.pre_save(blank, True), connection) for f in model._meta.concrete_fields}
+
+
+def insert_select(cur, model, computed: dict[str, str], from_sql: str, params: dict) -> None:
+    """INSERT INTO the model's table SELECT `computed` (attname -> SQL, pyformat parameters from `params`)
+    `from_sql`; the other columns get the model's defaults."""
+    defaults = _defaults(model)
+    cols = ", ".join(connection.ops.quote_name(f.column) for f in model._meta.concrete_fields)
+    exprs = ", ".join(computed.get(name, f"%(default_{name})s") for name in defaults)
+    cur.execute(f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({cols}) SELECT {exprs} {from_sql}",
+                {**params, **{f"default_{name}": value for name, value in defaults.items() if name not in computed}})
+
+
 def copy_in(model, rows) -> int:
     """COPY rows (dicts of attname -> database value) in; a column a row leaves out gets the model's default,
     worked out once through the field (so NOT NULL columns with a Django-side default are filled)."""
     fields = model._meta.concrete_fields
-    blank = model()
-    default = {f.attname: f.get_db_prep_save(f.pre_save(blank, True), connection) for f in fields}
+    default = _defaults(model)
     cols = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({cols}) FROM STDIN"
     n = 0

@@ -65,6 +65,7 @@ FAMILIES = [
     ("org.", _("组织")),
     ("segment.", _("发展团员编号号段")),
     ("graduation.", _("毕业季")),
+    ("recruitment.", _("发展团员")),  # issue 16
 ]
 
 

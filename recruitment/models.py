@@ -120,6 +120,15 @@ class TrainingSession(models.Model):
         return f"{self.held_on} {self.hours}"
 
 
+ACTION_LABELS = {
+    "apply": _("录入入团申请"), "activist": _("确定为入团积极分子"), "training": _("记录团课"),
+    "candidate": _("确定为发展对象"), "prereview": _("上级预审通过"), "prereview_return": _("上级预审退回"),
+    "notice": _("开始公示"), "meeting": _("支部大会通过"), "approve": _("上级批准入团"),
+    "approve_return": _("上级退回支部大会决议"), "oath": _("入团仪式，录入团员"), "close": _("终止申请"),
+    "reverse": _("撤销上一步"),
+}
+
+
 class StageEvent(models.Model):
     """R-REC-12: the application's timeline. Rows are never edited; a reversal (R-REC-13) is a row of its own that
     names the row it undoes, and `before` holds what that row's change had replaced."""
@@ -145,3 +154,7 @@ class StageEvent(models.Model):
         if self.pk is not None:
             raise ValueError("timeline rows are never edited")
         super().save(*args, **kwargs)
+
+    @property
+    def label(self) -> str:
+        return str(ACTION_LABELS.get(self.action, self.action))

@@ -27,7 +27,12 @@ def stage_counts(org: Organization) -> dict[str, int]:
 
 
 def timeline(application: Application) -> list[StageEvent]:
-    return list(application.events.select_related("actor", "acting_org", "reverses").order_by("at", "pk"))
+    """Oldest first; each row's `undone` says whether a later reversal undid it (R-REC-13)."""
+    events = list(application.events.select_related("actor", "acting_org").order_by("at", "pk"))
+    undone = {e.reverses_id for e in events if e.reverses_id}
+    for event in events:
+        event.undone = event.pk in undone
+    return events
 
 
 def overdue_approvals(org: Organization, *, now=None) -> QuerySet[Application]:

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from recruitment.models import Application
 from tests.factories import make_id_number
+from tests.test_i18n import data_names, switch_to_english, untranslated
 
 from .support import APPLIED, CANDIDATE, drive, new_application, new_member
 
@@ -153,3 +154,18 @@ def test_the_file_costs_the_same_queries_whatever_the_branch_holds(tree, client_
 def test_the_menu_offers_recruitment_to_admins(tree, client_as):
     html = client_as(tree["b1_admin"], tree["b1"]).get(reverse("recruitment:list")).content.decode()
     assert f'href="{reverse("recruitment:list")}"' in html
+
+
+def test_the_pages_render_in_english_but_for_the_data(tree, client, client_as):
+    application = drive(tree, new_application(tree), "notice")
+    switch_to_english(client)
+    signed_in = client_as(tree["b1_admin"], tree["b1"])
+    people = [application.introducer_1, application.introducer_2]
+    names = data_names(tree, *people) + ["王小红", "示范中学", "支部委员会2026年2月2日会议", "团的基础知识"]
+    problems = {}
+    for url in (reverse("recruitment:list"), reverse("recruitment:new"),
+                reverse("recruitment:detail", args=[application.pk])):
+        left = untranslated(signed_in.get(url).content.decode(), names)
+        if left:
+            problems[url] = left
+    assert problems == {}

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from access.permissions import admin_org_ids
 from audit.services import refusals_audited
 
-from ..models import Application, StageEvent
+from ..models import OPEN, Application, StageEvent
 from ..permissions import is_superior_admin
 from . import flow
 
@@ -52,6 +52,8 @@ def reverse_change(*, actor, application: Application, reason: str = "") -> Stag
                                    % {"h": settings.RECRUIT_REVERSAL_HOURS})
         if len(reason) > 200:
             raise ValidationError({"reason": ValidationError(_("理由最多200个字。"), code="too_long")})
+        if event.action == "close" and Application.objects.filter(OPEN, id_number=application.id_number).exists():
+            raise ValidationError(_("该身份证号已有另一份正在办理的入团申请，不能恢复这份申请。"), code="application_open")
         flow.restore(application, event.before)
         acting = event.acting_org if maker else _superior_org(actor, event)
         return flow.move(application, to=event.from_stage, action="reverse", actor=actor, acting_org=acting,

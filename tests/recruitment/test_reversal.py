@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from audit.models import AuditEvent
-from recruitment.services import flow, reverse_change, take_oath
+from recruitment.services import apply_to_join, close_application, flow, reverse_change, take_oath
 
 from .support import OATH, codes, drive, new_application, second_admin, segment
 
@@ -87,3 +87,15 @@ def test_r_rec_13_the_oath_is_not_reversible(tree):
     with pytest.raises(ValidationError) as exc:
         reverse_change(actor=tree["province_admin"], application=application, reason="x")
     assert codes(exc.value) == {"not_reversible"}
+
+
+def test_r_rec_13_a_closed_application_is_not_reopened_over_a_newer_one(tree):
+    application = new_application(tree)
+    close_application(actor=tree["b1_admin"], application=application, reason="本人撤回")
+    apply_to_join(actor=tree["b2_admin"], branch=tree["b2"], id_number=application.id_number, name=application.name,
+                  applied_on=application.applied_on, expected_join_on=application.expected_join_on)
+    with pytest.raises(ValidationError) as exc:
+        reverse_change(actor=tree["b1_admin"], application=application)
+    assert codes(exc.value) == {"application_open"}
+    application.refresh_from_db()
+    assert application.stage == "closed"

@@ -74,6 +74,7 @@ FAMILIES = [
     ("segment.", _("发展团员编号号段")),
     ("graduation.", _("毕业季")),
     ("identity_case.", _("认证问题")),
+    ("recruitment.", _("发展团员")),  # issue 16
 ]
 
 

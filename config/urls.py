@@ -22,6 +22,7 @@ urlpatterns = [
     path("lifecycle/", include(member_urls.lifecycle_patterns)),
     path("identity-cases/", include(member_urls.case_patterns)),
     path("reports/", include("reports.urls")),
+    path("recruitment/", include("recruitment.urls")),  # issue 16
     # Issue 14: the switch also sets a signed-in person's mail language (before Django's own, which it wraps).
     path("i18n/setlang/", preferences.language_switch, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -7,7 +7,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 # Lowest first. `config.forms` (cleaning free text at the edge) sits below them all and imports none of them.
-LAYERS = ["audit", "access", "orgs", "members", "transfers", "reports", "demo"]
+LAYERS = ["audit", "access", "orgs", "members", "transfers", "recruitment", "reports", "demo"]
 PROJECT = set(LAYERS) | {"config"}
 # config modules every app may import: they import no app themselves (test below).
 BELOW_ALL = {"config.forms", "config.arrays", "config.tasks", "config.paging"}

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "orgs",
     "members",
     "transfers",
+    "recruitment",  # issue 16: 发展团员 (docs/recruitment-rules.md)
     "reports",
     "demo",
     # Issue 14: background work on Django's task framework (the django-tasks backport of django.tasks); its
@@ -279,6 +280,17 @@ REMINDER_AUTO_SOON = timedelta(hours=env.int("REMINDER_AUTO_SOON_HOURS", default
 REMINDER_EVERY = timedelta(minutes=env.int("REMINDER_EVERY_MINUTES", default=10))  # run_schedule: how often
 # Issue 15: run_schedule records the dashboard's trend figures this often (reports/trends.py; docs/decisions.md).
 TREND_EVERY = timedelta(minutes=env.int("TREND_EVERY_MINUTES", default=60))
+# Issue 16: recruitment (docs/recruitment-rules.md, R-REC-*); each default's source is named there.
+RECRUIT_MIN_AGE = env.int("RECRUIT_MIN_AGE", default=14)                     # R-REC-3
+RECRUIT_AGE_LIMIT = env.int("RECRUIT_AGE_LIMIT", default=28)                 # R-REC-3: under 28 on the day
+RECRUIT_MIN_TRAINING_HOURS = env.str("RECRUIT_MIN_TRAINING_HOURS", default="8")  # R-REC-6, 学时 (a decimal)
+RECRUIT_ACTIVIST_MIN_MONTHS = env.int("RECRUIT_ACTIVIST_MIN_MONTHS", default=3)  # R-REC-6
+RECRUIT_NOTICE_WORKING_DAYS = env.int("RECRUIT_NOTICE_WORKING_DAYS", default=5)  # R-REC-8
+RECRUIT_HOLIDAYS = env.list("RECRUIT_HOLIDAYS", default=[])             # R-REC-8: "YYYY-MM-DD", days off
+RECRUIT_EXTRA_WORKDAYS = env.list("RECRUIT_EXTRA_WORKDAYS", default=[])  # R-REC-8: weekend days worked (调休)
+RECRUIT_MAJORITY_BASIS = env.str("RECRUIT_MAJORITY_BASIS", default="entitled")  # R-REC-9: or "present"
+RECRUIT_APPROVAL_DAYS = env.int("RECRUIT_APPROVAL_DAYS", default=30)       # R-REC-10
+RECRUIT_REVERSAL_HOURS = env.int("RECRUIT_REVERSAL_HOURS", default=24)     # R-REC-13
 # The address the site is reached at (https://tuanji.example.org), for links in the reminder mail; none when empty.
 SITE_URL = env("SITE_URL", default="").rstrip("/")
 

@@ -3,7 +3,8 @@
 
     .venv/bin/python bench/sweep_profile.py --batch 1000 --chunks 10
 
-Prints, per statement (its first words), the mean wall ms a chunk, and the chunk's wall time (statements, Python and
+Prints, per statement (its first words), the mean wall ms a chunk and the CPU its PostgreSQL backend spent (read from
+/proc: the server must run on this machine; steadier than wall time on a busy machine), and the chunk's wall time (statements, Python and
 the commit); the load average at the start. Statements that run after commit (the messages) are counted in the chunk.
 """
 import argparse
@@ -60,18 +61,27 @@ def main():
 
     from transfers.services.sweep import Digest, sweep_chunk
 
-    times, counts = defaultdict(float), defaultdict(int)
+    times, counts, cpus = defaultdict(float), defaultdict(int), defaultdict(float)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+
+    def backend_cpu() -> float:  # the chunk's PostgreSQL backend, user + system (the server runs on this machine)
+        with open(f"/proc/{backend}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def wrapper(execute, sql, params, many, context):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), backend_cpu()
         try:
             return execute(sql, params, many, context)
         finally:
             times[label(sql)] += time.perf_counter() - started
+            cpus[label(sql)] += backend_cpu() - cpu_started  # clock ticks (10 ms): a mean over many chunks
             counts[label(sql)] += 1
 
     load = os.getloadavg()[0]
-    now, after, walls, approved, cpu = timezone.now(), None, [], 0, 0.0
+    now, after, walls, approved, cpu, server = timezone.now(), None, [], 0, 0.0, 0.0
     import cProfile
     import pstats
     profiler = cProfile.Profile()
@@ -85,15 +95,16 @@ def main():
                 cursor.execute("SET auto_explain.log_analyze = on")
                 cursor.execute("SET auto_explain.log_nested_statements = on")
                 cursor.execute("SET client_min_messages = log")
-        times.clear(), counts.clear()
+        times.clear(), counts.clear(), cpus.clear()
         for _ in range(args.chunks):
-            started, cpu_started = time.perf_counter(), time.process_time()
+            started, cpu_started, server_started = time.perf_counter(), time.process_time(), backend_cpu()
             if args.cprofile:
                 profiler.enable()
             after, done = sweep_chunk(now=now, size=args.batch, after=after, digest=Digest())
             profiler.disable()
             walls.append(time.perf_counter() - started)
             cpu += time.process_time() - cpu_started
+            server += backend_cpu() - server_started
             approved += done
             if after is None:
                 break
@@ -102,11 +113,13 @@ def main():
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
     print(f"batch {args.batch}, {n} chunks, {approved} approved, load {load:.2f}")
     for key, seconds in sorted(times.items(), key=lambda kv: -kv[1]):
-        print(f"{seconds / n * 1000:9.1f} ms  {counts[key] / n:5.1f}x  {key}")
+        print(f"{seconds / n * 1000:9.1f} ms  {cpus[key] / n * 1000:7.1f} ms CPU  {counts[key] / n:5.1f}x  {key}")
     statements = sum(times.values())
     print(f"{statements / n * 1000:9.1f} ms  statements")
     print(f"{(sum(walls) - statements) / n * 1000:9.1f} ms  Python and commit ({cpu / n * 1000:.1f} ms the process's CPU,"
           " statements' client side included)")
+    print(f"{server / n * 1000:9.1f} ms  the backend's CPU a chunk ({(server - sum(cpus.values())) / n * 1000:.1f} ms outside"
+          " the timed statements: the commits' key checks and folds)")
     print(f"{sum(walls) / n * 1000:9.1f} ms  a chunk; {sum(walls) / max(approved, 1) * 1e6:.0f} us a step")
     connection.close()
     if not args.keep:

@@ -138,7 +138,8 @@ class ReminderOptOut(models.Model):
 class Membership(models.Model):
     """A person's organizational relationship (组织关系) in a branch; ended rows are the history (R-TR-12)."""
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
-    branch = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="memberships")
+    branch = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="memberships",
+                               db_index=False)  # membership_branch (branch, ended_at) serves it
     org_path = models.CharField(max_length=255)  # copy of branch.path: subtree counts need no join
     ORG_PATH_FROM = "branch"  # orgs.services.move_org keeps the copy in step
     started_at = models.DateTimeField(default=timezone.now)

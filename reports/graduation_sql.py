@@ -222,8 +222,13 @@ def _person(column: str):
 def _of_step(rows: str) -> str:
     # A key look-up a request: joined to the transition table, whose size the planner guesses (5,000 rows for a
     # sweep's 1,000), it merged with a scan of every request's key instead (~0.4 s a chunk, docs/performance.md).
+    # Only graduates, those with marks: a step changes a graduate's state, never whether one is a graduate (that is
+    # their membership or a completed transfer, whose own triggers note them, in the same flush when deferred). A
+    # sweep's chunk touches ~1,000 people's steps, ~200 of them graduates; the refresh looked each one up three
+    # times to find them (issue 13).
     return (f"SELECT DISTINCT r.member_id FROM transfers_transferrequest r"
-            f" WHERE r.id = ANY(ARRAY(SELECT x.request_id FROM {rows}))")
+            f" WHERE r.id = ANY(ARRAY(SELECT x.request_id FROM {rows}))"
+            f" AND EXISTS (SELECT 1 FROM reports_graduatemark k WHERE k.person_id = r.member_id)")
 
 
 def _of_branch(rows: str) -> str:

@@ -206,6 +206,32 @@ def test_a_deferred_refresh_waits_for_the_flush_of_the_figures_and_then_agrees(s
     assert agree(tree)[State.PENDING_OUT] == 1
 
 
+def _noted_by_a_deferred_approval(tree, person, side: str) -> set[int]:
+    """Who the graduation triggers note when an OUT step is approved (and the IN step opened), the refresh deferred
+    as in the sweep's chunk."""
+    request = apply_for_transfer(member=person, to_org=tree["firm"], reason="employed_with_org")
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT tuanji_stats_defer()")
+        approve(actor=tree[f"{side}_admin"], acting_org=tree[side], step=pending_step(request))
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('tuanji.grad_people', true)")
+            noted = {int(pk) for pk in cursor.fetchone()[0].split(",") if pk}  # once a statement
+            cursor.execute("SELECT tuanji_stats_flush()")
+    return noted
+
+
+def test_a_step_decided_refreshes_a_graduate_and_leaves_anyone_else_alone(season):
+    """Issue 13: a step changes a graduate's state, never whether someone is a graduate; the steps' triggers note
+    only graduates (a sweep's chunk decides ~1,000 steps, ~200 of them graduates')."""
+    tree = season
+    graduate = tree["people"][0]
+    other = new_member(tree["b3"], "丙")  # b3 graduates in no season
+    assert _noted_by_a_deferred_approval(tree, graduate, "b1") == {graduate.pk}
+    assert _noted_by_a_deferred_approval(tree, other, "school") == set()
+    assert agree(tree)[State.PENDING_IN] == 1
+
+
 def _fold_now_and_left() -> int:
     """Fire the deferred folds queued so far (as a commit would), then the deltas left unfolded."""
     with connection.cursor() as cursor:

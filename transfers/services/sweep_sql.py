@@ -45,8 +45,9 @@ def write_chunk(due, held, *, now) -> dict[int, int]:
     pending, completed = _label(TransferRequest.Status.PENDING), _label(TransferRequest.Status.COMPLETED)
     with connection.cursor() as cursor:
         # The chunk is idempotent work that the next run redoes if it is lost: a crash may lose the last chunks
-        # committed (never a part of one), and the messages' own transaction, after this one, commits
-        # synchronously, which flushes this commit first, so no message or mail names a lost chunk.
+        # committed (never a part of one). The messages' own transaction comes after this one in the log, so a
+        # message is lost with its chunk or kept with it; when it queues mail it commits synchronously, which
+        # flushes this commit first, so no mail names a lost chunk (sweep._deliver).
         cursor.execute("SELECT set_config('synchronous_commit', 'off', true), tuanji_stats_defer()")
         cursor.execute(_CHUNK_TABLE)
         cursor.execute("DELETE FROM tuanji_sweep_chunk")  # a chunk inside an outer transaction (tests) left rows

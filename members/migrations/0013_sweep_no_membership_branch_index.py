@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('members', '0011_reminder_term_due'),
+        ('members', '0012_identity_cases'),
         ('orgs', '0007_upkeep_mark_org_index'),
     ]
 

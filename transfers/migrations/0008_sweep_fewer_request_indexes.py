@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('orgs', '0007_upkeep_mark_org_index'),
-        ('transfers', '0006_merge_reorganization'),
+        ('transfers', '0007_step_pending_created'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -15,7 +15,18 @@
         method: "POST", body: body, credentials: "same-origin", headers: {"X-Requested-With": "fetch"}
       });
     });
+    // Tab and Shift+Tab go round the dialog's own controls (a modal dialog would let them reach the browser's bar).
+    dialog.addEventListener("keydown", function (e) {
+      if (e.key !== "Tab") return;
+      var items = dialog.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea");
+      if (!items.length) return;
+      var first = items[0], last = items[items.length - 1];
+      if (e.shiftKey && document.activeElement === first) { e.preventDefault(); last.focus(); }
+      else if (!e.shiftKey && document.activeElement === last) { e.preventDefault(); first.focus(); }
+    });
+    // The close button closes here; the buttons that lead to the fix post the form (closed too, on the server).
     dialog.querySelector("form").addEventListener("submit", function (e) {
+      if (!e.submitter || !e.submitter.hasAttribute("data-close")) return;
       e.preventDefault();
       dialog.close();
     });

@@ -42,7 +42,10 @@ def test_the_person_sees_the_dialog_naming_their_case_and_the_way_to_fix_it(clie
     (person,) = _flagged(tree["b1"], "year")
     dialog = _dialog(_sign_in(client, person))
     assert 'id="dev-prompt"' in dialog and "年份不符" in dialog and "与入团时间不一致" in dialog
-    assert reverse("people:edit_me") in dialog
+    assert f'name="go" value="{reverse("people:edit_me")}"' in dialog
+    response = client.post(reverse("people:dev_prompt_dismiss"), {"next": "/", "go": reverse("people:edit_me")})
+    assert response["Location"] == reverse("people:edit_me")   # leads to the fix, closed for the session
+    assert _dialog(client) == ""
 
 
 def test_a_person_without_a_problem_sees_no_dialog(client, tree):

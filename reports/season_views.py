@@ -28,7 +28,9 @@ from .graduation import (
     SHANGHAI,
     State,
     default_year,
+    graduates,
     parse_year,
+    reason_counts,
     season_list,
     years_marked,
 )
@@ -99,6 +101,9 @@ def graduation(request, acting):
     year, branch, state, query = _selection(request, acting)
     branch_query = search_text(request.GET, "bq", max_length=50)  # STYLE 11: cleaned at the edge
     every, counts, listed = season_list(acting_org=acting, year=year, branch=branch, state=state, name=query)
+    # Issue 18: the graduates by the reason of their transfer, and who has none yet (one grouped query).
+    reasons = reason_counts(graduates(acting_org=acting, year=year, branch=branch, name=query,
+                                      marks=[m.branch_id for m in every])) if every else []
     page = Paginator(listed, PER_PAGE).get_page(request.GET.get("page"))
     rows = list(page)
     for row in rows:
@@ -110,7 +115,7 @@ def graduation(request, acting):
         "year": year, "years": sorted(set(years_marked(acting_org=acting)) | {default_year(), year}),
         "branch": branch, "state": state, "query": query, "branch_query": branch_query, "counts": counts,
         "bar": _bar(counts), "page": page, "rows": rows, "marks": marks, "mark_rows": list(marks),
-        "has_marks": bool(every),
+        "has_marks": bool(every), "reasons": reasons,
         "state_choices": STATE_CHOICES, "days_left": (dt.date(year, 6, 30) - today).days,
         "days_over": (today - dt.date(year, 6, 30)).days,
         "filtered": bool(branch or state or query),

@@ -12,7 +12,8 @@ from .. import prompts
 @login_required
 def dismiss_dev_prompt(request):
     """Closed: not shown again in this session (the next sign-in asks again while the number is wrong). The dialog's
-    script posts here and wants no page (204); without a script the form posts and goes back where it was; the buttons that lead to the fix post it too."""
+    script posts here and wants no page (204); without a script the form posts and goes back where it was;
+the buttons that lead to the fix post it too."""
     prompts.dismiss(request)
     if request.headers.get("X-Requested-With") == "fetch":
         return HttpResponse(status=204)

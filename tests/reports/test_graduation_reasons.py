@@ -97,3 +97,22 @@ def test_the_page_shows_them_and_asks_as_often_for_5_as_for_50(season, client_as
 def test_no_graduating_branch_no_reason_table(tree, client_as):
     html = client_as(tree["uni_admin"], tree["uni"]).get(URL, {"year": YEAR}).content.decode()
     assert "按转接原因" not in html
+
+
+def test_above_the_bound_of_graduating_branches_the_reasons_are_not_counted(season, client_as, monkeypatch):
+    """Live counts cost what the graduates do: a subtree of many graduating branches is told to look lower down."""
+    from reports import season_views
+
+    tree = season
+    set_graduation(actor=None, acting_org=None, branches=[tree["b2"]], expected_on=dt.date(YEAR, 6, 30))
+    new_member(tree["b1"], "甲")
+    client = client_as(tree["uni_admin"], tree["uni"])
+    monkeypatch.setattr(season_views, "REASONS_MAX_BRANCHES", 2)
+    client.get(URL, {"year": YEAR})
+    at_bound, html = _page_queries(client, tree)
+    assert "按转接原因" in html
+    monkeypatch.setattr(season_views, "REASONS_MAX_BRANCHES", 1)
+    above, html = _page_queries(client, tree)
+    assert "reasons-title" not in html and "请在下级团委或某个毕业班的页面查看" in html and above == at_bound - 1
+    html = client.get(URL, {"year": YEAR, "branch": tree["b1"].pk}).content.decode()
+    assert "reasons-title" in html   # one graduating branch chosen: counted

@@ -10,6 +10,8 @@ the mark (`dismiss`); the next sign-in asks again."""
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy
 
+from orgs.models import Organization
+
 from .choices import DevNumberIssue
 from .models import CadrePost, Membership
 
@@ -36,8 +38,10 @@ def admin_counts(person) -> dict[str, int]:
     """Flagged current members, by case, of the organizations where `person` holds an admin post and of those
     directly under them. One query (the admin posts are a sub-select)."""
     admin_orgs = CadrePost.objects.held().filter(person=person, is_admin=True, org__is_active=True).values("org_id")
-    rows = (Membership.objects.filter(ended_at__isnull=True, person__dev_number_issue__gt="")
-            .filter(Q(branch_id__in=admin_orgs) | Q(branch__parent_id__in=admin_orgs))
+    # The branches first (the posts' organizations and their children, by pk and parent), then their members: the
+    # count reads the members of those branches (membership_branch), never every flagged person in the country.
+    branches = Organization.objects.filter(Q(pk__in=admin_orgs) | Q(parent_id__in=admin_orgs)).values("pk")
+    rows = (Membership.objects.filter(branch_id__in=branches, ended_at__isnull=True, person__dev_number_issue__gt="")
             .order_by().values_list("person__dev_number_issue").annotate(n=Count("pk")))
     return {issue: n for issue, n in rows}
 

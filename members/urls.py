@@ -41,6 +41,7 @@ people_patterns = ([
     path("completion/<int:pk>/", completion.completion, name="completion"),
     path("completion/org/<int:pk>/", completion.completion_org, name="completion_org"),
     path("segments/", completion.segments, name="segments"),
+    path("segments/<int:pk>/change/", completion.segment_change, name="segment_change"),  # issue 18
 ], "people")
 
 # /people/, namespace "members": reset codes (R-ACC-2)

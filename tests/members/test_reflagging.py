@@ -145,3 +145,31 @@ def test_a_chunk_run_twice_changes_nothing_the_second_time(tree, small_threshold
 def test_the_affected_people_query_reads_the_subtree_and_the_years_numbers(tree):
     sql = str(reflagging.affected_people(tree["uni"], 2019).query)
     assert "org_path" in sql and "development_number" in sql and "BETWEEN" in sql and "ORDER BY" not in sql
+
+
+# --- the page (issue 18): change a segment of the acting subtree -----------------------------------------------
+
+def test_an_admin_changes_a_segment_of_the_subtree_and_the_people_are_rechecked(tree, client_as):
+    from django.urls import reverse
+
+    segment = allocate_segment(actor=None, org=tree["school"], year=2019, first="201900000001", last="201900000100")
+    (person,) = _members(tree["b1"], ["201900000150"])
+    reflagging.recheck([person.pk])
+    client = client_as(tree["uni_admin"], tree["uni"])
+    listing = client.get(reverse("people:segments")).content.decode()
+    assert reverse("people:segment_change", args=[segment.pk]) in listing
+    url = reverse("people:segment_change", args=[segment.pk])
+    refused = client.post(url, {"first": "201900000001", "last": "2019000002"})
+    assert refused.status_code == 200 and 'value="2019000002"' in refused.content.decode()   # nothing typed lost
+    assert client.post(url, {"first": "201900000001", "last": "201900000200"}).status_code == 302
+    assert _issues([person]) == [""]
+
+
+def test_a_segment_outside_the_acting_subtree_cannot_be_changed(tree, client_as):
+    from django.urls import reverse
+
+    segment = allocate_segment(actor=None, org=tree["uni"], year=2019, first="201900000001", last="201900000100")
+    client = client_as(tree["firm_admin"], tree["firm"])
+    assert client.get(reverse("people:segment_change", args=[segment.pk])).status_code == 404
+    school = client_as(tree["b1_admin"], tree["b1"])   # a branch allocates nothing
+    assert school.get(reverse("people:segment_change", args=[segment.pk])).status_code == 403

@@ -45,21 +45,22 @@ _ISSUE_BY_CODE = {"dev_number_required": DevNumberIssue.MISSING, "dev_number_for
                   "dev_number_taken": DevNumberIssue.TAKEN}
 
 
-def dev_number_issue(person: Person, branch: Organization | None) -> str:
-    """R-ENT-5: which R-ENT-4 case a number on file breaks ('' when none)."""
+def dev_number_issue(person: Person, branch: Organization | None, *, lookups=None) -> str:
+    """R-ENT-5: which R-ENT-4 case a number on file breaks ('' when none). `lookups`: the holders and segments read
+    once for many people (members/reflagging.py)."""
     if branch is None:
         return ""
     errors = Errors()
     check_dev_number(person.development_number or "", joined_on=person.joined_on, branch=branch, errors=errors,
-                     exclude_pk=person.pk)
+                     exclude_pk=person.pk, lookups=lookups)
     for errs in errors.by_field.values():
         for err in errs:
             return _ISSUE_BY_CODE.get(err.code, "")
     return ""
 
 
-def refresh_people(person_ids) -> None:
-    """Recompute and store is_complete and dev_number_issue for these people."""
+def refresh_people(person_ids, *, lookups=None) -> int:
+    """Recompute and store is_complete and dev_number_issue for these people; returns how many changed."""
     people = list(Person.objects.filter(pk__in=list(person_ids)))
     branches = {m.person_id: m.branch for m in Membership.objects.filter(
         person_id__in=[p.pk for p in people], ended_at__isnull=True).select_related("branch")}
@@ -67,11 +68,12 @@ def refresh_people(person_ids) -> None:
     for person in people:
         branch = branches.get(person.pk)
         complete = not missing_fields(person, branch)
-        issue = dev_number_issue(person, branch)
+        issue = dev_number_issue(person, branch, lookups=lookups)
         if (complete, issue) != (person.is_complete, person.dev_number_issue):
             person.is_complete, person.dev_number_issue = complete, issue
             changed.append(person)
     Person.objects.bulk_update(changed, ["is_complete", "dev_number_issue"])
+    return len(changed)
 
 
 def org_figures(org_ids) -> dict[int, dict]:

@@ -47,6 +47,11 @@ TREE = ("共青团中央", L, "11", [
                 ("学院路街道流动团员团支部", B, "", []),
                 ("学院路街道（北区）社区团支部", B, "", []),
             ]),
+            # Issue 18: a talent exchange centre's league organization, the other target the FAQ names for a
+            # graduate without a job (transfers/selectors.unemployed_candidates).
+            ("北京市海淀区人才交流中心团委", C, "", [
+                ("北京市海淀区人才交流中心流动团员团支部", B, "", []),
+            ]),
         ]),
     ]),
     ("共青团新疆维吾尔自治区委员会", L, "65", [

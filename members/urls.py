@@ -17,6 +17,7 @@ from .views import (
     people,
     posts,
     preferences,
+    prompts,
     reshape,
     upkeep,
 )
@@ -27,6 +28,7 @@ people_patterns = ([
     path("cadres/", people.cadres, name="cadres"),
     path("me/", people.me, name="me"),
     path("me/edit/", editing.edit_me, name="edit_me"),
+    path("me/number-prompt/close/", prompts.dismiss_dev_prompt, name="dev_prompt_dismiss"),  # R-ENT-5, issue 18
     path("me/reminders/", preferences.reminders, name="reminders"),  # issue 14: only the person's own
     path("new/member/", editing.enter_member_view, name="enter_member"),
     path("new/cadre/", editing.enter_cadre_view, name="enter_cadre"),
@@ -41,6 +43,7 @@ people_patterns = ([
     path("completion/<int:pk>/", completion.completion, name="completion"),
     path("completion/org/<int:pk>/", completion.completion_org, name="completion_org"),
     path("segments/", completion.segments, name="segments"),
+    path("segments/<int:pk>/change/", completion.segment_change, name="segment_change"),  # issue 18
 ], "people")
 
 # /identity-cases/, namespace "cases": R-VER-5, the province's inbox and each case

@@ -33,7 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Membership, Person
 from orgs.models import Organization
-from transfers.models import ApprovalStep, TransferRequest
+from transfers.models import ApprovalStep, Reason, SystemReason, TransferRequest
 
 from .models import BranchGraduation, GraduateFlag
 
@@ -250,6 +250,28 @@ def counts_by_branch(qs: QuerySet[Person]) -> dict[int, dict[str, int]]:
     for branch_id, _name, state, n in rows.values_list("grad_branch_id", "grad_branch_name", "state", "n"):
         found.setdefault(branch_id, dict.fromkeys(State.LABELS, 0))[state] = n
     return {branch_id: _with_groups(counts) for branch_id, counts in found.items()}
+
+
+NO_TRANSFER = "none"   # a graduate with no transfer in progress or completed: still without a target (issue 18)
+
+
+def reason_counts(qs: QuerySet[Person]) -> list[tuple[str, str, int]]:
+    """Issue 18: the listed graduates (not the delayed) by the reason of their transfer — the one in progress, or the
+    completed one that made them done — with NO_TRANSFER for those who have none (not started) and the kept apart
+    (留校: no transfer needed). (key, label, count) in the national list's order (R-TR-13), every reason shown. One
+    grouped query over the same joins as the list: no per-graduate sub-select."""
+    found = dict(qs.filter(state__in=State.LISTED).annotate(why=Case(
+        When(state__in=State.DONE, then=F("done__reason")),
+        When(state__in=State.PENDING, then=F("open__reason")),
+        When(state=State.KEPT, then=Value(State.KEPT)),
+        default=Value(NO_TRANSFER), output_field=CharField()))
+        .order_by().values_list("why").annotate(n=Count("pk")).values_list("why", "n"))
+    rows = [(NO_TRANSFER, _("尚未办理转接（仍无去向）"), found.pop(NO_TRANSFER, 0))]
+    rows += [(value, label, found.pop(value, 0)) for value, label in Reason.choices]
+    rows.append((State.KEPT, State.LABELS[State.KEPT], found.pop(State.KEPT, 0)))
+    labels = dict(SystemReason.choices)
+    rows += [(value, labels.get(value, value), n) for value, n in found.items() if n]   # 组织调整 (a merge)
+    return rows
 
 
 def summed(per_branch: dict[int, dict[str, int]]) -> dict[str, int]:

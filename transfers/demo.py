@@ -48,6 +48,7 @@ def seed_transfers() -> None:
     market = _org("北京示范科技有限公司市场部团支部")
     firm = _org("北京示范科技有限公司团委")
     street = _org("学院路街道流动团员团支部")
+    centre = _org("北京市海淀区人才交流中心团委")
     a, b, c = _members(c1, 6), _members(c2, 4), _members(c3, 2)
 
     # Pending at the OUT step, fresh: the member applied today.
@@ -63,6 +64,8 @@ def seed_transfers() -> None:
     # Overdue: waiting four days (R-TR-8: more than 72 hours).
     r = apply_for_transfer(member=a[3], to_org=street, reason="unemployed")
     _age(r, 4)
+    # Issue 18: a graduate without a job goes to the talent exchange centre instead (the FAQ's other target).
+    apply_for_transfer(member=a[4], to_org=centre, reason="unemployed")
     # One day from automatic approval (R-TR-7: 15 days).
     r = transfer_out(actor=_admin(c2), acting_org=c2, member=b[0], to_org=rd, reason="job_change")
     _age(r, 14)

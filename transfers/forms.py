@@ -17,7 +17,9 @@ REASON_GUIDANCE = {
                             "不确定时选学院团总支或学校团委，由对方为您分配团支部。"),
     Reason.EMPLOYED_WITH_ORG: _("转入工作单位的团组织：单位团委，或您所在部门的团支部。全称可向单位人事或团组织负责人询问。"),
     Reason.EMPLOYED_WITHOUT_ORG: _("单位没有团组织：转入单位所在地的乡镇、街道团（工）委，或当地的流动团员团支部。"),
-    Reason.UNEMPLOYED: _("还没有落实去向：转入户籍所在地（或现居住地）的乡镇、街道团（工）委，或当地的流动团员团支部。"),
+    # Issue 18: the FAQ names both kinds of target; the search lists each kind apart (transfers/selectors.py).
+    Reason.UNEMPLOYED: _("还没有落实就业去向：可转入户籍所在地的乡镇、街道团（工）委（或其流动团员团支部），也可随个人档案转入"
+                         "人才交流中心的团组织。落实就业后，由该团组织将组织关系转到工作单位；学校团委不再负责转接。"),
     Reason.ENLISTED: _("参军入伍：转入所在部队的团组织（连队团支部或营团委）。还不清楚全称的，可向部队政治工作部门询问后再申请。"),
     Reason.ABROAD_OFFICIAL: _("因公出国（境）：一般转入派出单位的团组织，由派出单位联系和管理。"),
     Reason.ABROAD_PRIVATE: _("因私出国（境）：转入户籍所在地的乡镇、街道团（工）委或其流动团员团支部，由其联系和管理，回国后再转接。"),

@@ -1,5 +1,7 @@
 """Reads of the transfer workflow."""
 import datetime as dt
+import functools
+import operator
 import zoneinfo
 
 from django.conf import settings
@@ -148,6 +150,29 @@ def target_candidates(query: str, *, limit: int = 20) -> QuerySet[Organization]:
         return Organization.objects.none()
     return (Organization.objects.filter(is_active=True, name_key__contains=key).exclude(org_type=OrgType.LEADING)
             .select_related("parent").order_by("depth", "full_name")[:limit])
+
+
+# Issue 18 / R-TR-13: the FAQ sends a graduate with no job yet (`unemployed`) to the township or street committee of
+# their home registration *or* a talent exchange centre's league organization. Neither is a type of organization here:
+# a centre's is a committee (or a branch) whose full name says 人才交流中心, a township's or street's a committee or
+# working committee whose name says 乡/镇/街道 (docs/decisions.md "Targets for graduates without a job").
+TALENT_CENTRE = "人才交流中心"
+TOWNSHIP_WORDS = ("街道", "乡", "镇")
+
+
+def unemployed_candidates(query: str, *, limit: int = 10) -> dict[str, list[Organization]]:
+    """The two kinds of target the FAQ names for `unemployed`, each a short list: {"township": [...], "talent": [...]}.
+    The query narrows both; without one (at least MIN_QUERY characters) nothing is listed. Two queries."""
+    key = normalize_full_name(query)
+    if len(key) < MIN_QUERY:
+        return {"township": [], "talent": []}
+    base = (Organization.objects.filter(is_active=True, name_key__contains=key).exclude(org_type=OrgType.LEADING)
+            .select_related("parent").order_by("depth", "full_name"))
+    township = base.filter(org_type__in=(OrgType.COMMITTEE, OrgType.WORKING_COMMITTEE)).filter(
+        functools.reduce(operator.or_, (Q(name_key__contains=w) for w in TOWNSHIP_WORDS)))
+    talent = base.filter(name_key__contains=TALENT_CENTRE)
+    return {"township": list(township.exclude(name_key__contains=TALENT_CENTRE)[:limit]),
+            "talent": list(talent[:limit])}
 
 
 def visible_transfer(*, viewer, acting_org, pk) -> TransferRequest:

@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "access.context_processors.acting_org",
                 "transfers.context_processors.transfer_counts",
+                "members.context_processors.dev_number_prompt",  # R-ENT-5: the dialog on sign-in (issue 18)
                 "config.sessions.session_timer",  # R-ACC-5: the warning before a session ends
             ],
         },

@@ -236,6 +236,20 @@ class CorrectionForm(PeopleForm):
         self.fields["reason"].required_mark = True
 
 
+class SegmentChangeForm(PeopleForm):
+    """R-ENT-4a / issue 18: a segment's range changed (its organization and year stay)."""
+    groups_spec = [(_("修改号段"), ["first", "last"])]
+    first = TextField(label=_("起始编号"), max_length=40, error_messages={"required": _("请填写起始编号。")},
+                      help_text=_("12位数字，前4位为年份。"), widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+    last = TextField(label=_("结束编号"), max_length=40, error_messages={"required": _("请填写结束编号。")},
+                     widget=forms.TextInput(attrs={"inputmode": "numeric"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required_mark = True
+
+
 class SegmentForm(PeopleForm):
     groups_spec = [(_("分配号段"), ["org", "year", "first", "last"])]
     org = forms.ModelChoiceField(label=_("分配给"), queryset=None, empty_label=_("请选择组织"),

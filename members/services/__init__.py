@@ -8,9 +8,9 @@ from .leaving import change_league_status, leave_league_in_bulk
 from .posts import confirm_post, decline_post
 from .preferences import set_language, set_reminder_opt_outs
 from .restoring import restore_member
-from .segments import allocate_segment
+from .segments import allocate_segment, change_segment
 
-__all__ = ["enter_member", "enter_cadre", "issue_reset_code", "reset_password", "allocate_segment",
+__all__ = ["enter_member", "enter_cadre", "issue_reset_code", "reset_password", "allocate_segment", "change_segment",
            "update_profile", "correct_identity", "end_post", "change_league_status", "approve_status_change",
            "reject_status_change", "restore_member", "leave_league_in_bulk", "confirm_post", "decline_post",
            "set_language", "set_reminder_opt_outs",

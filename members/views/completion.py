@@ -3,7 +3,7 @@ development-number segments (R-ENT-4a)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,7 +13,8 @@ from orgs.selectors import ancestors, subtree
 
 from ..completeness import MIN_BRANCH_PEOPLE, MIN_CADRES, missing_fields, org_figures
 from ..forms.list_filters import flag
-from ..forms.people import SegmentForm
+from ..forms.people import SegmentChangeForm, SegmentForm
+from ..models import NumberSegment
 from ..selectors.lists import completion_by_child, orgs_behind, people_holding_back, segments_with_use
 from ..selectors.records import (
     SMALL_BRANCH,
@@ -22,7 +23,7 @@ from ..selectors.records import (
     small_branches,
     with_member_counts,
 )
-from ..services import allocate_segment
+from ..services import allocate_segment, change_segment
 from ..services.segments import ALLOCATING_TYPES
 from .people import org_in_scope, page_of, querystring, refusal_page
 
@@ -99,4 +100,27 @@ def segments(request, acting):
     page = page_of(request, segments_with_use(acting))
     for segment in page:
         segment.pct = min(100, round(100 * segment.used / segment.size)) if segment.size else 0
+        segment.may_change = form is not None and segment.org_path.startswith(acting.path)  # an ancestor's: no
     return render(request, "people/segments.html", {"page": page, "form": form, "qs": querystring(request)})
+
+
+@refusal_page
+@admin_required
+def segment_change(request, acting, pk):
+    """Issue 18: change a segment of the acting subtree (the service checks the right, R-ENT-4a); the people it
+    concerns are re-checked (R-ENT-5), and the message says how many, or that it goes on in the background."""
+    if acting.org_type not in ALLOCATING_TYPES:
+        raise PermissionDenied(_("只有团的领导机关和团委的管理员可以为本级及下级分配号段。"))
+    segment = get_object_or_404(NumberSegment.objects.select_related("org"), pk=pk, org_path__startswith=acting.path)
+    form = SegmentChangeForm(request.POST or None, initial={"first": segment.first, "last": segment.last})
+    if request.method == "POST" and form.is_valid():
+        try:
+            segment = change_segment(actor=request.user, segment=segment, first=form.cleaned_data["first"],
+                                     last=form.cleaned_data["last"])
+        except ValidationError as exc:
+            form.apply_errors(exc)
+        else:
+            messages.success(request, _("号段已改为 %(a)s–%(b)s；相关团员的发展团员编号已重新检查（人数多时在后台进行）。") % {
+                "a": segment.first, "b": segment.last})
+            return redirect("people:segments")
+    return render(request, "people/segment_change.html", {"form": form, "segment": segment})

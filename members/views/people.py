@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from access.acting import admin_required
 from access.choices import CADRE_TITLES
@@ -27,7 +26,8 @@ from orgs.models import Organization
 from orgs.regions import PROVINCES
 from orgs.selectors import subtree
 
-from ..choices import DevNumberIssue, Verification
+from .. import prompts
+from ..choices import Verification
 from ..completeness import missing_fields
 from ..forms.list_filters import flag, int_param, list_filters
 from ..idnumber import VISIBLE_PREFIX, normalize_id_number
@@ -176,13 +176,7 @@ def _unverified_choices():
 
 # --- the person page ------------------------------------------------------------------------------------
 
-DEV_ISSUE_TEXT = {
-    DevNumberIssue.MISSING: gettext_lazy("2017年及以后入团（新疆2016年及以后）的团员须有发展团员编号，目前档案中没有。"),
-    DevNumberIssue.FORMAT: gettext_lazy("发展团员编号应为12位数字，档案中的编号格式不对（位数不对，或含字母、空格）。"),
-    DevNumberIssue.YEAR: gettext_lazy("发展团员编号的前4位应为入团年份，档案中的编号与入团时间不一致。"),
-    DevNumberIssue.SEGMENT: gettext_lazy("发展团员编号不在本组织及上级组织分配的号段内。"),
-    DevNumberIssue.TAKEN: gettext_lazy("档案中的发展团员编号与他人重复。请联系上级组织查找编号持有人。"),
-}
+DEV_ISSUE_TEXT = prompts.DEV_ISSUE_TEXT  # one text a case: the person page and the sign-in dialog
 
 
 @refusal_page

@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from config.forms import search_text
 
-from ..selectors import target_candidates
+from ..models import Reason
+from ..selectors import target_candidates, unemployed_candidates
 
 ISSUED = "transfer_tokens"
 USED = "transfer_tokens_used"
@@ -84,4 +85,23 @@ def target_choices(form):
     picked = form.cleaned_data.get("target")
     if picked is not None:
         return picked, [picked]
-    return None, list(target_candidates(search_text(form.data, "to_org_name", max_length=200)))  # STYLE 11
+    query = search_text(form.data, "to_org_name", max_length=200)  # STYLE 11
+    if form.data.get("reason") == Reason.UNEMPLOYED:
+        groups = unemployed_groups(query)
+        return None, Grouped([o for _label, orgs in groups for o in orgs], groups=groups)
+    return None, list(target_candidates(query))
+
+
+class Grouped(list):
+    """Candidates shown in groups (transfers/_org_results.html reads `groups`), a plain list of them otherwise."""
+
+    def __init__(self, items, *, groups):
+        super().__init__(items)
+        self.groups = groups
+
+
+def unemployed_groups(query: str) -> list[tuple[str, list]]:
+    """Issue 18 / R-TR-13: for a graduate without a job, the two kinds of target the FAQ names, each under its
+    heading: the township or street committee of the home registration, and the talent exchange centre."""
+    found = unemployed_candidates(query)
+    return [(_("户籍所在地的乡镇、街道团（工）委"), found["township"]), (_("人才交流中心的团组织"), found["talent"])]

@@ -12,10 +12,18 @@ from config.forms import search_text
 from members.selectors.people import branch_of
 
 from ..forms import REASON_GUIDANCE, ApplyForm
-from ..models import ApprovalStep, TransferRequest
+from ..models import ApprovalStep, Reason, TransferRequest
 from ..selectors import pending_steps, target_candidates, transfers_of, visible_transfer
 from ..services import apply_for_transfer, withdraw
-from .common import add_service_errors, consume_token, issue_token, refuse_double_submit, shows_refusals, target_choices
+from .common import (
+    add_service_errors,
+    consume_token,
+    issue_token,
+    refuse_double_submit,
+    shows_refusals,
+    target_choices,
+    unemployed_groups,
+)
 
 
 def _mine(person):
@@ -56,6 +64,8 @@ def apply(request):
 def org_search(request):
     """htmx: the organizations whose full name contains what was typed, as radios named to_org."""
     query = search_text(request.GET, "q" if "q" in request.GET else "to_org_name", max_length=200)  # STYLE 11
+    if request.GET.get("reason") == Reason.UNEMPLOYED:   # issue 18: both kinds of target the FAQ names
+        return render(request, "transfers/_org_results.html", {"query": query, "groups": unemployed_groups(query)})
     return render(request, "transfers/_org_results.html", {"query": query, "orgs": list(target_candidates(query))})
 
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("imports/", include(member_urls.import_patterns)),
     path("people/", include(member_urls.people_patterns)),
     path("lifecycle/", include(member_urls.lifecycle_patterns)),
+    path("age-exceptions/", include(member_urls.age_exception_patterns)),  # R-ENT-11
     path("reports/", include("reports.urls")),
     # Issue 14: the switch also sets a signed-in person's mail language (before Django's own, which it wraps).
     path("i18n/setlang/", preferences.language_switch, name="set_language"),

@@ -195,3 +195,16 @@ def tell_second_factor(sender, *, person_id: int, actor_id: int | None, acting_o
     else:
         return
     _message(recipient_id=person_id, event=f"otp_{event}", code=f"otp_{event}", params=params, link=link).save()
+
+
+def tell_age_exception(sender, *, event: str, recipient_ids, params: dict, link: str, **kwargs) -> None:
+    """R-ENT-11: each step of an age-exception request, told to the next party and back to the filer. members
+    decides who hears and sends `age_exception_changed` after commit; this app, which owns the message center,
+    writes the messages and queues their mail."""
+    messages = [_message(recipient_id=pk, event=event, code=event, params=params, link=link) for pk in recipient_ids]
+    Message.objects.bulk_create(messages)
+    with_address = set(Person.objects.filter(pk__in=list(recipient_ids)).exclude(email="")
+                       .values_list("pk", flat=True))
+    to_mail = [m.pk for m in messages if m.recipient_id in with_address]
+    if to_mail:
+        transaction.on_commit(lambda: send_message_mail.enqueue(to_mail))

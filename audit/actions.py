@@ -47,6 +47,14 @@ LABELS = {
     "org.term": pgettext_lazy("audit action", "设置届满日期"),
     "org.merge": pgettext_lazy("audit action", "合并团支部"),
     "org.rebuild": pgettext_lazy("audit action", "改建组织"),
+    # R-ENT-11: the age-exception request (members/services/age_exceptions.py)
+    "age_exception.file": pgettext_lazy("audit action", "提出年龄例外录入申请"),
+    "age_exception.refile": pgettext_lazy("audit action", "重新提交年龄例外录入申请"),
+    "age_exception.withdraw": pgettext_lazy("audit action", "撤回年龄例外录入申请"),
+    "age_exception.forward": pgettext_lazy("audit action", "报送年龄例外录入申请"),
+    "age_exception.enter": pgettext_lazy("audit action", "统一录入（年龄例外）"),
+    "age_exception.return": pgettext_lazy("audit action", "退回年龄例外录入申请"),
+    "export.age_exceptions": pgettext_lazy("audit action", "下载年龄例外录入汇总表"),
 }
 
 # The action filter of the audit page: each choice is a prefix of the actions it stands for.
@@ -65,6 +73,7 @@ FAMILIES = [
     ("org.", _("组织")),
     ("segment.", _("发展团员编号号段")),
     ("graduation.", _("毕业季")),
+    ("age_exception.", _("年龄例外录入申请")),
 ]
 
 

@@ -217,12 +217,14 @@ def forward(request, acting):
     return redirect("age_exceptions:province")
 
 
-EXPORT_COLUMNS = [  # the FAQ's list, exactly: 总数, 团员姓名, 身份证号, 联系方式, 当前所在团组织名称
-    (_("序号"), 6, lambda r: r[0]),
-    (_("团员姓名"), 12, lambda r: r[1].name),
-    (_("身份证号"), 22, lambda r: r[1].id_number),
-    (_("联系方式"), 14, lambda r: r[1].phone),
-    (_("当前所在团组织名称"), 48, lambda r: r[1].branch.full_name),
+# The FAQ's list, exactly: 总数 (the title row), 团员姓名, 身份证号, 联系方式, 当前所在团组织名称. The headers stay
+# Chinese in every language, as every export's do (docs/decisions.md, issue 15); the title follows the page.
+EXPORT_COLUMNS = [
+    ("序号", 6, lambda r: r[0]),
+    ("团员姓名", 12, lambda r: r[1].name),
+    ("身份证号", 22, lambda r: r[1].id_number),
+    ("联系方式", 14, lambda r: r[1].phone),
+    ("当前所在团组织名称", 48, lambda r: r[1].branch.full_name),
 ]
 
 
@@ -236,10 +238,9 @@ def batch_export(request, acting, pk):
              message=_("年龄例外录入申请汇总表只由省级团委和团中央下载。"))
     batch = get_object_or_404(batches_of(acting), pk=pk)
     rows = list(batch_rows(batch))
-    columns = [(str(h), w, get) for h, w, get in EXPORT_COLUMNS]
     title = _("%(province)s 年龄例外录入申请汇总（报送日期 %(day)s，总数 %(n)d 人）") % {
         "province": batch.province.full_name, "day": f"{batch.forwarded_at:%Y-%m-%d}", "n": len(rows)}
-    content, count = build_export(title=title, columns=columns, rows=enumerate(rows, start=1),
+    content, count = build_export(title=title, columns=EXPORT_COLUMNS, rows=enumerate(rows, start=1),
                                   sheet=_("汇总表"))
     record_export(actor=request.user, acting_org=acting, what="age_exceptions", rows=count, batch=batch.pk)
     name = _("年龄例外录入申请汇总-%(province)s-%(day)s.xlsx") % {

@@ -55,6 +55,14 @@ LABELS = {
     "identity_case.view_photo": pgettext_lazy("audit action", "查看身份证照片"),
     "identity_case.photos_purged": pgettext_lazy("audit action", "删除结案认证问题的照片"),
     "identity_case.inbox": pgettext_lazy("audit action", "打开认证问题列表"),
+    # R-ENT-11: the age-exception request (members/services/age_exceptions.py)
+    "age_exception.file": pgettext_lazy("audit action", "提出年龄例外录入申请"),
+    "age_exception.refile": pgettext_lazy("audit action", "重新提交年龄例外录入申请"),
+    "age_exception.withdraw": pgettext_lazy("audit action", "撤回年龄例外录入申请"),
+    "age_exception.forward": pgettext_lazy("audit action", "报送年龄例外录入申请"),
+    "age_exception.enter": pgettext_lazy("audit action", "统一录入（年龄例外）"),
+    "age_exception.return": pgettext_lazy("audit action", "退回年龄例外录入申请"),
+    "export.age_exceptions": pgettext_lazy("audit action", "下载年龄例外录入汇总表"),
 }
 
 # The action filter of the audit page: each choice is a prefix of the actions it stands for.
@@ -75,6 +83,7 @@ FAMILIES = [
     ("graduation.", _("毕业季")),
     ("identity_case.", _("认证问题")),
     ("recruitment.", _("发展团员")),  # issue 16
+    ("age_exception.", _("年龄例外录入申请")),
 ]
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("people/", include(member_urls.people_patterns)),
     path("lifecycle/", include(member_urls.lifecycle_patterns)),
     path("identity-cases/", include(member_urls.case_patterns)),
+    path("age-exceptions/", include(member_urls.age_exception_patterns)),  # R-ENT-11
     path("reports/", include("reports.urls")),
     path("recruitment/", include("recruitment.urls")),  # issue 16
     # Issue 14: the switch also sets a signed-in person's mail language (before Django's own, which it wraps).

@@ -13,8 +13,17 @@ from . import league_age
 from .completeness import refresh_for_people
 from .demo_cases import seed_cases
 from .idnumber import check_char
-from .models import CadrePost, Person
-from .services import allocate_segment, enter_cadre, enter_member
+from .models import AgeExceptionRequest, CadrePost, Person
+from .services import (
+    allocate_segment,
+    enter_cadre,
+    enter_from_age_exception,
+    enter_member,
+    file_age_exception,
+    forward_age_exceptions,
+    return_age_exception,
+    withdraw_age_exception,
+)
 from .verification import verify_people
 
 DEMO_PASSWORD = "Tuanji-Demo-2026"
@@ -253,6 +262,7 @@ class Seeder:
         self.pending_post(firm)
         self.problems()
         seed_cases(self.out)  # R-VER-5: identity cases in every state
+        self.age_exceptions(root)
         return root
 
     def pending_post(self, firm):
@@ -262,3 +272,43 @@ class Seeder:
         admin = CadrePost.objects.held().filter(org=firm, is_admin=True).select_related("person").first()
         if person and admin and not CadrePost.objects.filter(person=person, org=firm).exists():
             enter_cadre(actor=admin.person, org=firm, id_number=person.id_number, name=person.name, title="委员")
+
+    def age_exceptions(self, root):
+        """R-ENT-11: age-exception requests in every state — waiting for the province (filed by a county-level
+        committee and by a branch), forwarded to the centre, entered, returned with a reason, withdrawn — each
+        step taken by the admin whose step it is, through the services."""
+        if AgeExceptionRequest.objects.exists():
+            return
+        by_name = {o.full_name: o for o in Organization.objects.filter(full_name__in=[
+            "共青团北京市委员会", "共青团北京市海淀区委员会", "学院路街道流动团员团支部",
+            "共青团新疆维吾尔自治区委员会", "天山区示范镇示范村团支部"], is_active=True)}
+        beijing, haidian = by_name["共青团北京市委员会"], by_name["共青团北京市海淀区委员会"]
+        street = by_name["学院路街道流动团员团支部"]
+        xinjiang, village = by_name["共青团新疆维吾尔自治区委员会"], by_name["天山区示范镇示范村团支部"]
+        admin = {o.pk: CadrePost.objects.held().filter(org=o, is_admin=True).order_by("pk").first().person
+                 for o in (root, beijing, haidian, xinjiang, village)}
+
+        def file(acting, branch, joined, born, note):
+            id_number = self.person_id(born, branch.region_code)
+            return file_age_exception(
+                actor=admin[acting.pk], acting_org=acting, branch=branch, name=self.name(), id_number=id_number,
+                phone=f"139{self.rng.randrange(10**8):08d}", joined_on=joined,
+                development_number=self.next_number(joined.year, branch.region_code), explanation=note)
+
+        note = "%s由%s发展入团，时年%d岁，入团志愿书及支部大会记录存档，经区团委核实。"
+        # Forwarded by Beijing in one batch: one entered by the centre since, one still waiting for it.
+        entered = file(haidian, street, dt.date(2019, 5, 4), dt.date(2007, 9, 1), note % ("2019年5月", street.full_name, 11))
+        waiting = file(haidian, street, dt.date(2020, 5, 4), dt.date(2008, 8, 8), note % ("2020年5月", street.full_name, 11))
+        forward_age_exceptions(actor=admin[beijing.pk], acting_org=beijing, request_ids=[entered.pk, waiting.pk])
+        enter_from_age_exception(actor=admin[root.pk], acting_org=root, age_request=entered)
+        # Xinjiang (13 whatever the date): forwarded, then returned by the centre with a reason.
+        returned = file(village, village, dt.date(2018, 5, 4), dt.date(2005, 12, 1), note % ("2018年5月", village.full_name, 12))
+        forward_age_exceptions(actor=admin[xinjiang.pk], acting_org=xinjiang, request_ids=[returned.pk])
+        return_age_exception(actor=admin[root.pk], acting_org=root, age_request=returned,
+                             reason="情况说明未写明发展经过，请补充支部大会日期和介绍人后重新提交。")
+        # Waiting for the province: one filed by a county-level committee, one by a branch; and one withdrawn.
+        file(haidian, street, dt.date(2021, 5, 4), dt.date(2009, 10, 10), note % ("2021年5月", street.full_name, 11))
+        file(village, village, dt.date(2019, 5, 4), dt.date(2006, 11, 11), note % ("2019年5月", village.full_name, 12))
+        gone = file(haidian, street, dt.date(2022, 5, 4), dt.date(2010, 1, 2), note % ("2022年5月", street.full_name, 12))
+        withdraw_age_exception(actor=admin[haidian.pk], acting_org=haidian, age_request=gone)
+        del waiting

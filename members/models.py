@@ -390,3 +390,86 @@ class IdentityCasePhoto(models.Model):
 
     def __str__(self):
         return f"{self.content_type} {self.size} B"
+
+
+class AgeExceptionBatch(models.Model):
+    """R-ENT-11: what a province's leading organ forwards to the central organ at once — its requests waiting
+    there, with the totals the seed names (the export of the batch is that list)."""
+    province = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    forwarded_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, related_name="+")
+    forwarded_at = models.DateTimeField(default=timezone.now)
+    size = models.PositiveIntegerField(_("人数"), default=0)
+
+    class Meta:
+        ordering = ["-forwarded_at", "-pk"]
+        indexes = [models.Index(fields=["province", "-forwarded_at"], name="age_batch_province")]
+
+    def __str__(self):
+        return f"{self.province_id} {self.forwarded_at:%Y-%m-%d} ({self.size})"
+
+
+class AgeExceptionRequest(models.Model):
+    """R-ENT-11: a request that the central organ enter someone R-ENT-2 refuses (R-ENT-3), filed by the branch that
+    recruited them or its county-level committee, collected by the province, entered or returned by the centre."""
+
+    class Status(models.TextChoices):
+        FILED = "filed", _("待省级汇总")
+        FORWARDED = "forwarded", _("已报送中央")
+        ENTERED = "entered", _("已录入")
+        RETURNED = "returned", _("已退回")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    OPEN = (Status.FILED, Status.FORWARDED)
+
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number = models.CharField(_("身份证号"), max_length=18)
+    phone = models.CharField(_("联系方式（手机号码）"), max_length=11)
+    joined_on = models.DateField(_("入团时间"))
+    development_number = models.CharField(_("发展团员编号"), max_length=12, blank=True)
+    explanation = models.TextField(_("情况说明"))
+    # The branch the person is in now (当前所在团组织): they are entered there.
+    branch = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("当前所在团组织"))
+    org_path = models.CharField(max_length=255)  # copy of branch.path: subtree lists need no join
+    ORG_PATH_FROM = "branch"
+    province = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    filed_as = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    filed_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, related_name="+")
+    filed_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.FILED)
+    batch = models.ForeignKey(AgeExceptionBatch, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="requests")
+    decided_by = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(_("退回原因"), blank=True)
+    person = models.OneToOneField(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-filed_at", "-pk"]
+        constraints = [
+            # One open request per ID number, whoever files it.
+            models.UniqueConstraint(fields=["id_number"], condition=Q(status__in=["filed", "forwarded"]),
+                                    name="age_exception_one_open"),
+            # Entered exactly when a person is linked: a second entry of one request has nowhere to go.
+            models.CheckConstraint(condition=Q(status="entered", person__isnull=False)
+                                   | (~Q(status="entered") & Q(person__isnull=True)),
+                                   name="age_exception_entered_person"),
+            models.CheckConstraint(condition=~Q(status="forwarded") | Q(batch__isnull=False),
+                                   name="age_exception_forwarded_batch"),
+        ]
+        indexes = [
+            models.Index(fields=["org_path"], name="age_exception_path", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["province", "status"], name="age_exception_province"),
+            models.Index(fields=["status", "batch"], name="age_exception_status"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.status})"
+
+    @property
+    def masked_id(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN

@@ -5,6 +5,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from .views import (
     accounts,
+    age_exceptions,
     cases,
     completion,
     editing,
@@ -91,12 +92,28 @@ import_patterns = ([
     path("jobs/<int:pk>/retry/", imports.retry, name="retry"),
     path("jobs/<int:pk>/marked.xlsx", imports.marked, name="marked"),
     path("jobs/<int:pk>/transfer-in/", imports.transfer_in_row, name="transfer_in"),  # R-ENT-6, issue 15
+    path("jobs/<int:pk>/age-exception/", imports.age_exception_row, name="age_exception"),  # R-ENT-11
     path("export/", exports.export_page, name="export"),
     path("export/members.xlsx", exports.export_members, name="export_members"),
     path("export/cadres.xlsx", exports.export_cadres, name="export_cadres"),
     path("export/jobs/<int:pk>/", exports.export_job, name="export_job"),  # issue 14: large exports, owner only
     path("export/jobs/<int:pk>/file.xlsx", exports.export_download, name="export_download"),
 ], "imports")
+
+# /age-exceptions/, namespace "age_exceptions": the age-exception request (R-ENT-11 → R-ENT-3)
+age_exception_patterns = ([
+    path("", age_exceptions.request_list, name="list"),
+    path("new/", age_exceptions.file_request, name="file"),
+    path("<int:pk>/", age_exceptions.detail, name="detail"),
+    path("<int:pk>/edit/", age_exceptions.edit, name="edit"),
+    path("<int:pk>/withdraw/", age_exceptions.withdraw, name="withdraw"),
+    path("<int:pk>/return/", age_exceptions.return_request, name="return"),
+    path("<int:pk>/enter/", age_exceptions.enter, name="enter"),
+    path("province/", age_exceptions.province, name="province"),
+    path("province/forward/", age_exceptions.forward, name="forward"),
+    path("batches/<int:pk>/list.xlsx", age_exceptions.batch_export, name="export"),
+    path("inbox/", age_exceptions.inbox, name="inbox"),
+], "age_exceptions")
 
 # /lifecycle/, namespace "lifecycle": the league life cycle (issue 6 item 5)
 lifecycle_patterns = ([

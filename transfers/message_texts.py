@@ -121,6 +121,35 @@ def _identity_case_decided(p: dict, _step) -> str:
         "status": _choice(IdentityCase.Status, p.get("status"))}
 
 
+def _age_filed(p: dict, _step) -> str:
+    return _("年龄例外录入申请：%(org)s提交了 %(who)s 的申请，等待省级团委汇总报送。") % {
+        "org": p.get("org", ""), "who": p.get("who", "")}
+
+
+def _age_withdrawn(p: dict, _step) -> str:
+    return _("年龄例外录入申请：%(org)s撤回了 %(who)s 的申请。") % {"org": p.get("org", ""), "who": p.get("who", "")}
+
+
+def _age_batch(p: dict, _step) -> str:
+    n = int(p.get("n", 0))
+    return ngettext("年龄例外录入申请：%(org)s报送了 %(n)d 份申请，等待团中央统一录入。",
+                    "年龄例外录入申请：%(org)s报送了 %(n)d 份申请，等待团中央统一录入。", n) % {
+        "org": p.get("org", ""), "n": n}
+
+
+def _age_forwarded(p: dict, _step) -> str:
+    return _("年龄例外录入申请：%(who)s 的申请已由省级团委报送团中央。") % {"who": p.get("who", "")}
+
+
+def _age_entered(p: dict, _step) -> str:
+    return _("年龄例外录入申请：团中央已录入 %(who)s，此人可用身份证号后8位登录。") % {"who": p.get("who", "")}
+
+
+def _age_returned(p: dict, _step) -> str:
+    return _("年龄例外录入申请：%(who)s 的申请被退回，原因：%(reason)s。请修改后重新提交，或撤回。") % {
+        "who": p.get("who", ""), "reason": p.get("reason", "")}
+
+
 TEXTS: dict[str, Callable[[dict, ApprovalStep | None], str]] = {
     "step_opened": _step_opened,
     "step_decided": _step_decided,
@@ -138,6 +167,13 @@ TEXTS: dict[str, Callable[[dict, ApprovalStep | None], str]] = {
     "reminder_term_due": _term_due,  # issue 15
     "identity_case_filed": _identity_case_filed,  # issue 18, R-VER-5
     "identity_case_decided": _identity_case_decided,
+    # R-ENT-11 (members/services/age_exceptions.py)
+    "age_exception_filed": _age_filed,
+    "age_exception_withdrawn": _age_withdrawn,
+    "age_exception_batch": _age_batch,
+    "age_exception_forwarded": _age_forwarded,
+    "age_exception_entered": _age_entered,
+    "age_exception_returned": _age_returned,
 }
 
 

@@ -215,3 +215,16 @@ def tell_identity_case(sender, *, case_id: int, event: str, **kwargs) -> None:
         return
     Message.objects.bulk_create([_message(recipient_id=pk, event=code, code=code, params=params, link=link)
                                  for pk in sorted(recipients)])
+
+
+def tell_age_exception(sender, *, event: str, recipient_ids, params: dict, link: str, **kwargs) -> None:
+    """R-ENT-11: each step of an age-exception request, told to the next party and back to the filer. members
+    decides who hears and sends `age_exception_changed` after commit; this app, which owns the message center,
+    writes the messages and queues their mail."""
+    messages = [_message(recipient_id=pk, event=event, code=event, params=params, link=link) for pk in recipient_ids]
+    Message.objects.bulk_create(messages)
+    with_address = set(Person.objects.filter(pk__in=list(recipient_ids)).exclude(email="")
+                       .values_list("pk", flat=True))
+    to_mail = [m.pk for m in messages if m.recipient_id in with_address]
+    if to_mail:
+        transaction.on_commit(lambda: send_message_mail.enqueue(to_mail))

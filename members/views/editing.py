@@ -18,6 +18,7 @@ from ..idnumber import normalize_id_number
 from ..models import CadrePost
 from ..profile import SELF_EDITABLE
 from ..rules import normalize_dev_number, normalize_name
+from ..selectors.age_exceptions import fileable_branches
 from ..selectors.records import cadre_orgs, enterable_branches, may_override_age, override_branches, posts_in_subtree
 from ..services import correct_identity, end_post, enter_cadre, enter_member, update_profile
 from .people import deny, person_in_scope, refusal_page
@@ -75,9 +76,13 @@ def enter_member_view(request, acting):
             if "another" in request.POST:
                 return redirect("people:enter_member")
             return redirect("people:detail", pk=person.pk)
+    # R-ENT-11: refused by R-ENT-2, the recruiting branch or its county-level committee asks the centre instead.
+    age_exception = (not may_override and form.has_error("joined_on", "join_age")
+                     and fileable_branches(acting).exists())
     return render(request, "people/enter_member.html", {
         "form": form, "fixed_branch": fixed, "no_branches": fixed is None and not branches.exists() and not further,
         "transfer_in_url": _id_registered_link(form),
+        "age_exception_url": reverse("age_exceptions:file") if age_exception else None,
     }, status=status)
 
 

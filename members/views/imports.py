@@ -27,7 +27,9 @@ from ..importing.columns import COLUMNS
 from ..importing.jobs import INTERRUPTED, RUNNING, confirm_job, is_stale, retry_job, start_job
 from ..importing.reader import read_row, text
 from ..models import ImportJob
+from ..selectors.age_exceptions import fileable_branches
 from ..selectors.people import person_by_id_number
+from .age_exceptions import AGE_EXCEPTION_CARRY
 from .editing import TRANSFER_IN_CARRY
 
 RECENT_JOBS = 10
@@ -207,6 +209,34 @@ def transfer_in_row(request, acting, pk):
         return redirect("imports:job", job.pk)
     request.session[TRANSFER_IN_CARRY] = {"name": text(raw.get("name")), "id_number": id_number}
     return redirect("transfers:transfer_in")
+
+
+def _date_text(value) -> str:
+    if hasattr(value, "isoformat"):
+        return (value.date() if hasattr(value, "date") else value).isoformat()
+    return text(value)
+
+
+@require_POST
+@admin_required
+def age_exception_row(request, acting, pk):
+    """R-ENT-11 from the problem list: a row that R-ENT-2 refuses goes to the age-exception request with its data
+    (name, ID number, joining date, development number, phone, branch), carried in the session (R-AUTH-6)."""
+    job = _own_job(request, pk, with_content=True)
+    try:
+        row_number = int(request.POST.get("row", ""))
+    except ValueError:
+        raise Http404 from None
+    flagged = any(r == row_number and code == "join_age" for r, _h, code, _m in job.errors)
+    raw = read_row(bytes(job.file_content), job.kind, row_number) if flagged and job.file_content else None
+    if not raw:
+        raise Http404
+    branch = fileable_branches(acting).filter(full_name=text(raw.get("branch"))).values_list("pk", flat=True).first()
+    request.session[AGE_EXCEPTION_CARRY] = {
+        "branch": branch or "", "name": text(raw.get("name")), "id_number": normalize_id_number(text(raw.get("id_number"))),
+        "phone": text(raw.get("phone")), "joined_on": _date_text(raw.get("joined_on")),
+        "development_number": text(raw.get("development_number"))}
+    return redirect("age_exceptions:file")
 
 
 @admin_required

@@ -28,7 +28,9 @@ def today() -> dt.date:
 
 def lock(application: Application) -> Application:
     hold_active(application.branch, field="branch", message=_("该团支部已撤销。"))
-    return (Application.objects.select_for_update().select_related("branch")
+    # of=("self",): the join would otherwise lock the branch FOR UPDATE too, on top of the share hold above —
+    # two admins at once each held it shared and waited for the other's (a deadlock, tests/recruitment).
+    return (Application.objects.select_for_update(of=("self",)).select_related("branch")
             .get(pk=application.pk))
 
 

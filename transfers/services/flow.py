@@ -52,7 +52,9 @@ def record_initiator_step(request: TransferRequest, kind: str, org, *, actor, ac
 def lock(step: ApprovalStep) -> tuple[TransferRequest, ApprovalStep]:
     # Parent first, always: two writers may wait on each other, never deadlock.
     request = TransferRequest.objects.select_for_update().get(pk=step.request_id)
-    step = ApprovalStep.objects.select_for_update().select_related("org").get(pk=step.pk)
+    # of=("self",): the step only; locking its organization too (the join) serialized every decision in it and
+    # could wait in a circle with the share holds of orgs/locking.py.
+    step = ApprovalStep.objects.select_for_update(of=("self",)).select_related("org").get(pk=step.pk)
     return request, step
 
 

@@ -1,15 +1,13 @@
 """R-ENT-11 on PostgreSQL: two central admins (or one double click) entering the same forwarded request at once enter
 the person once. The request row is locked and its status read again; the loser is refused `age_exception_state`,
 and nothing of its work remains. Two provincial admins forwarding at once make one batch."""
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from members.models import AgeExceptionBatch, AgeExceptionRequest, Person
 from members.services import enter_cadre, enter_from_age_exception, forward_age_exceptions
 from tests.factories import make_id_number
+from tests.transfers.test_concurrency import run_together
 
 from .age_exception_support import YOUNG, county, filed
 from .support import codes
@@ -18,25 +16,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def _race(calls):
-    start = threading.Barrier(len(calls), timeout=30)
-    results = [None] * len(calls)
-
-    def worker(i, call):
-        try:
-            start.wait()
-            results[i] = call()
-        except Exception as exc:  # handed back to the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, call)) for i, call in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads), "a thread is stuck"
-    return results
+    return run_together(*calls)
 
 
 def test_two_central_admins_entering_one_request_at_once_enter_it_once(tree):

@@ -268,3 +268,15 @@ def test_the_person_is_not_shown_the_other_records_holder(client_as, tree):
     body = client_as(a).get(reverse("cases:detail", args=[case.pk])).content.decode()
     assert "两条记录录反了" in body and b.name not in body
     assert b.name in client_as(tree["b1_admin"], tree["b1"]).get(reverse("cases:detail", args=[case.pk])).content.decode()
+
+
+def test_filing_without_the_csrf_token_is_refused_and_opens_no_case(client_as, tree, member):
+    """The filing view is csrf_exempt only so that its upload limit is in place before the body is read; the inner
+    view is csrf_protect (Django's documented pattern for upload handlers). A cross-site post is still refused."""
+    client = client_as(tree["b1_admin"], tree["b1"])
+    client.handler.enforce_csrf_checks = True
+    _failed(member)
+    response = client.post(reverse("people:file_case", args=[member.pk]), {
+        "kind": "wrongly_failed", "note": "跨站提交", "photo": photo()})
+    assert response.status_code == 403
+    assert not IdentityCase.objects.filter(person=member).exists()
